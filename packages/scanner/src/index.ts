@@ -1,0 +1,34 @@
+export type { ProgressEvent, ScanOptions } from './api.js';
+export { analyse, type Analysis, type ScanState, type Target } from './checks/artifact.js';
+export { type Content, sourceContent, streamContent } from './checks/content.js';
+export {
+  atLeast,
+  compareFindings,
+  type Evidence,
+  type Finding,
+  type FindingLocation,
+  formatLocation,
+  makeFinding,
+  type Reference,
+  SEVERITIES,
+  SEVERITY_RANK,
+  type Severity,
+} from './findings.js';
+export { LIMIT_NAMES, LimitError, type LimitName, resolveLimits, SCAN_LIMITS, type ScanLimits } from './limits.js';
+export {
+  BUILTIN_POLICY,
+  loadPolicyFile,
+  mergePolicies,
+  Policy,
+  type PolicyContext,
+  type PolicyData,
+  PolicyError,
+  type PolicyErrorCode,
+  validatePolicy,
+} from './policy/policy.js';
+export type { ArtifactRecord, ArtifactStatus, ScanReport, ScanSummary, ToolInfo } from './report/types.js';
+export { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION } from './report/types.js';
+export { RULE_IDS, RULES, type RuleDefinition, type RuleId } from './rules/registry.js';
+export { scan, summarise } from './scan.js';
+export { VERSION } from './version.js';
+export { checkRoots, WalkError, walkRoots } from './walk/walk.js';

@@ -1,0 +1,172 @@
+/**
+ * The scan runner: walks the roots, hashes every artifact on worker threads while the main thread
+ * analyses them one by one, and assembles the report. Expected outcomes (malicious or malformed
+ * artifacts) are findings; only a usage problem (a missing root, a bad policy or limit) throws.
+ */
+import path from 'node:path';
+import type { ProgressEvent, ScanOptions } from './api.js';
+import { analyse, type ScanState } from './checks/artifact.js';
+import { sourceContent } from './checks/content.js';
+import criteria from './criteria/vacsrp-criteria-v1.json' with { type: 'json' };
+import { createDigestPool, type DigestPool } from './digest/index.js';
+import { compareFindings, type Finding, makeFinding, SEVERITIES, SEVERITY_RANK, type Severity } from './findings.js';
+import { FileSource } from './io/file-source.js';
+import { resolveLimits, type ScanLimits } from './limits.js';
+import { BUILTIN_POLICY, loadPolicyFile, type Policy } from './policy/policy.js';
+import { type ArtifactRecord, REPORT_SCHEMA_ID, type ScanReport } from './report/types.js';
+import { VERSION } from './version.js';
+import { checkRoots, type WalkItem, walkRoots } from './walk/walk.js';
+
+export async function scan(roots: readonly string[], options: ScanOptions = {}): Promise<ScanReport> {
+  if (roots.length === 0) throw new TypeError('scan needs at least one path');
+  const now = options.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const limits = resolveLimits(options.limits);
+  const policy = options.policyFile ? await loadPolicyFile(options.policyFile) : BUILTIN_POLICY;
+  await checkRoots(roots);
+  const failOn = options.failOn ?? 'medium';
+  const progress = options.onProgress ?? (() => {});
+
+  const items = await walkRoots(roots, { maxFiles: limits.maxFiles, maxDirDepth: limits.maxDirDepth });
+  const files = items.filter((i): i is WalkItem & { kind: 'file' } => i.kind === 'file');
+  progress({ kind: 'walk', files: files.length });
+
+  const findings: Finding[] = walkFindings(items);
+  const artifacts: ArtifactRecord[] = [];
+  for (const i of items) {
+    if (i.kind === 'special') artifacts.push({ path: i.path, size: 0, format: i.what, status: 'skipped', reason: `${i.what}, not a regular file` });
+    if (i.kind === 'error') artifacts.push({ path: i.path, size: 0, format: 'unknown', status: 'errored', reason: i.message });
+    if (i.kind === 'link') artifacts.push({ path: i.path, size: 0, format: 'symlink', status: 'skipped', reason: `symbolic link to ${i.target} (not followed)` });
+  }
+
+  const pool = options.digest === false ? undefined : createDigestPool();
+  try {
+    const digests = new Map<string, Promise<string | Error>>();
+    if (pool) {
+      for (const f of files) {
+        digests.set(
+          f.path,
+          pool
+            .digestFile(f.path, (bytes) => progress({ kind: 'digest', path: f.path, bytes, size: f.size }))
+            .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+        );
+      }
+    }
+    for (const [index, f] of files.entries()) {
+      progress({ kind: 'artifact-start', path: f.path, size: f.size, index, total: files.length });
+      const record = await scanFile(f.path, f.size, policy, limits, findings);
+      const digest = await digests.get(f.path);
+      let final: ArtifactRecord = record;
+      if (typeof digest === 'string') final = { ...record, sha256: digest };
+      else if (digest instanceof Error && record.status === 'scanned') {
+        final = { ...record, status: 'errored', reason: `digest failed: ${digest.message}` };
+      }
+      artifacts.push(final);
+      progress({ kind: 'artifact-done', path: f.path, status: final.status });
+    }
+  } finally {
+    await pool?.close();
+  }
+
+  findings.sort(compareFindings);
+  artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    schema: REPORT_SCHEMA_ID,
+    tool: { name: 'vacsrp', version: VERSION, policy: { id: policy.id, version: policy.version }, criteria: criteria.id },
+    startedAt,
+    finishedAt: now().toISOString(),
+    roots: [...roots],
+    artifacts,
+    findings,
+    summary: summarise(artifacts, findings, failOn),
+  };
+}
+
+async function scanFile(file: string, size: number, policy: Policy, limits: ScanLimits, findings: Finding[]): Promise<ArtifactRecord> {
+  let source: FileSource;
+  try {
+    source = await FileSource.open(file);
+  } catch (e) {
+    findings.push(
+      makeFinding('VAC-FS-003', { message: `cannot open: ${(e as Error).message}`, location: { artifact: file } }),
+    );
+    return { path: file, size, format: 'unknown', status: 'errored', reason: (e as Error).message };
+  }
+  const state: ScanState = { policy, limits, findings: [], members: 0 };
+  try {
+    const result = await analyse(state, {
+      content: sourceContent(source),
+      name: path.basename(file),
+      location: { artifact: file },
+      depth: 0,
+      context: 'pickle',
+    });
+    findings.push(...state.findings);
+    return {
+      path: file,
+      size: source.size,
+      format: result.format,
+      status: result.skipped ? 'skipped' : 'scanned',
+      ...(result.skipped ? { reason: result.skipped } : {}),
+      ...(state.members > 0 ? { members: state.members } : {}),
+    };
+  } catch (e) {
+    findings.push(...state.findings);
+    findings.push(
+      makeFinding('VAC-SCAN-001', {
+        message: `internal error: ${(e as Error).message}`,
+        location: { artifact: file },
+      }),
+    );
+    return { path: file, size: source.size, format: 'unknown', status: 'errored', reason: `internal error: ${(e as Error).message}` };
+  } finally {
+    await source.close();
+  }
+}
+
+function walkFindings(items: readonly WalkItem[]): Finding[] {
+  const out: Finding[] = [];
+  for (const i of items) {
+    if (i.kind === 'link') {
+      out.push(
+        makeFinding(i.inside ? 'VAC-FS-002' : 'VAC-FS-001', {
+          message: `symbolic link to ${i.target}${i.dangling ? ' (dangling)' : ''}, ${i.inside ? 'inside' : 'outside'} the scanned root; not followed`,
+          location: { artifact: i.path },
+          evidence: { details: { target: i.target, dangling: i.dangling } },
+        }),
+      );
+    } else if (i.kind === 'error' || i.kind === 'special') {
+      out.push(
+        makeFinding('VAC-FS-003', {
+          message: i.kind === 'error' ? `cannot read: ${i.message}` : `${i.what}, not a regular file; not read`,
+          location: { artifact: i.path },
+        }),
+      );
+    } else if (i.kind === 'limit') {
+      out.push(makeFinding('VAC-ARC-007', { message: `walk stopped: ${i.message}`, location: { artifact: i.path } }));
+    }
+  }
+  return out;
+}
+
+export function summarise(artifacts: readonly ArtifactRecord[], findings: readonly Finding[], failOn: Severity) {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  let highest: Severity | null = null;
+  for (const f of findings) {
+    counts[f.severity]++;
+    if (highest === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[highest]) highest = f.severity;
+  }
+  return {
+    artifacts: {
+      scanned: artifacts.filter((a) => a.status === 'scanned').length,
+      skipped: artifacts.filter((a) => a.status === 'skipped').length,
+      errored: artifacts.filter((a) => a.status === 'errored').length,
+    },
+    findings: counts,
+    highest,
+    failOn,
+    failed: highest !== null && SEVERITY_RANK[highest] >= SEVERITY_RANK[failOn],
+  };
+}
+
+export type { ProgressEvent };

@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@vacsrp/formats': src('formats'),
+      '@vacsrp/scanner': src('scanner'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    setupFiles: ['test/setup/no-network.ts'],
+    sequence: { shuffle: true },
+    testTimeout: 30_000,
+    pool: 'forks',
+  },
+});
