@@ -13,9 +13,25 @@ const RULES = {
     workspace: [],
     external: ['lzma-native', 'unbzip2-stream'],
     // A parser never opens paths, sockets or processes: adapters hand it bytes.
-    forbiddenBuiltins: ['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'child_process', 'worker_threads', 'dgram', 'tls', 'dns'],
+    forbiddenBuiltins: [
+      'fs',
+      'fs/promises',
+      'net',
+      'http',
+      'https',
+      'http2',
+      'child_process',
+      'worker_threads',
+      'dgram',
+      'tls',
+      'dns',
+    ],
   },
-  scanner: { workspace: ['@vacsrp/formats'], external: [], forbiddenBuiltins: ['net', 'http', 'https', 'http2', 'child_process', 'dgram', 'tls', 'dns'] },
+  scanner: {
+    workspace: ['@vacsrp/formats'],
+    external: [],
+    forbiddenBuiltins: ['net', 'http', 'https', 'http2', 'child_process', 'dgram', 'tls', 'dns'],
+  },
   cli: { workspace: ['@vacsrp/formats', '@vacsrp/scanner'], external: ['commander'], forbiddenBuiltins: [] },
 };
 
@@ -30,7 +46,8 @@ function* files(dir) {
   }
 }
 
-const IMPORT_RE = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT_RE =
+  /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 for (const [pkg, rule] of Object.entries(RULES)) {
   const srcDir = path.join(root, 'packages', pkg, 'src');
@@ -43,22 +60,29 @@ for (const [pkg, rule] of Object.entries(RULES)) {
       const spec = m[2] ?? m[3];
       if (spec.startsWith('.')) {
         const target = path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts');
-        if (!target.startsWith(srcDir + path.sep)) problems.push(`${rel}: relative import ${spec} leaves packages/${pkg}/src`);
+        if (!target.startsWith(srcDir + path.sep))
+          problems.push(`${rel}: relative import ${spec} leaves packages/${pkg}/src`);
         // Type-only imports are erased at compile time, so they cannot form a load-time cycle.
-        if (!typeOnly) edges.push(target.endsWith('.json') || target.endsWith('.ts') ? target : `${target}.ts`);
+        if (!typeOnly)
+          edges.push(target.endsWith('.json') || target.endsWith('.ts') ? target : `${target}.ts`);
         continue;
       }
       if (spec.startsWith('node:')) {
         const mod = spec.slice(5);
-        if (rule.forbiddenBuiltins.includes(mod)) problems.push(`${rel}: packages/${pkg} must not import ${spec}`);
+        if (rule.forbiddenBuiltins.includes(mod))
+          problems.push(`${rel}: packages/${pkg} must not import ${spec}`);
         continue;
       }
       const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
       if (name.startsWith('@vacsrp/')) {
-        if (!rule.workspace.includes(name)) problems.push(`${rel}: packages/${pkg} may not depend on ${name}`);
+        if (!rule.workspace.includes(name))
+          problems.push(`${rel}: packages/${pkg} may not depend on ${name}`);
         continue;
       }
-      if (!rule.external.includes(name)) problems.push(`${rel}: ${spec} is not a declared dependency of packages/${pkg} (bare Node built-ins must use the node: prefix)`);
+      if (!rule.external.includes(name))
+        problems.push(
+          `${rel}: ${spec} is not a declared dependency of packages/${pkg} (bare Node built-ins must use the node: prefix)`,
+        );
     }
     graph.set(file, edges);
   }
@@ -73,7 +97,10 @@ function visit(n) {
   for (const m of graph.get(n) ?? []) {
     if (!graph.has(m)) continue;
     if (colour.get(m) === 1) {
-      const cycle = stack.slice(stack.indexOf(m)).concat(m).map((f) => path.relative(root, f));
+      const cycle = stack
+        .slice(stack.indexOf(m))
+        .concat(m)
+        .map((f) => path.relative(root, f));
       problems.push(`import cycle: ${cycle.join(' → ')}`);
     } else if (!colour.has(m)) visit(m);
   }

@@ -1,17 +1,34 @@
 export { type Anomaly, FormatError } from './anomaly.js';
+export { decompressStream } from './compress/decompress.js';
+export {
+  COMPRESS_LIMITS,
+  type CompressAnomaly,
+  type CompressAnomalyCode,
+  type CompressionKind,
+  type CompressLimits,
+  type DecompressResult,
+} from './compress/types.js';
+export {
+  NPY_MAGIC,
+  NPY_MAX_HEADER,
+  type NpyAnomalyCode,
+  type NpyHeader,
+  parseNpyHeader,
+} from './numpy/npy.js';
 export * from './pickle/index.js';
-export { SNIFF_HEAD_BYTES, type FormatKind, sniff } from './sniff.js';
+export {
+  analyseTorchScriptCode,
+  TORCHSCRIPT_MAX_CODE_BYTES,
+  type TorchScriptReference,
+} from './pytorch/torchscript.js';
+export { type FormatKind, SNIFF_HEAD_BYTES, sniff } from './sniff.js';
 export {
   BufferSource,
   type ByteSource,
   type ByteStream,
-  DEFAULT_CHUNK,
-  SliceSource,
   collectStream,
   concatBytes,
+  DEFAULT_CHUNK,
+  SliceSource,
   sourceStream,
 } from './source.js';
-export { NPY_MAGIC, NPY_MAX_HEADER, type NpyAnomalyCode, type NpyHeader, parseNpyHeader } from './numpy/npy.js';
-export { analyseTorchScriptCode, TORCHSCRIPT_MAX_CODE_BYTES, type TorchScriptReference } from './pytorch/torchscript.js';
-export { decompressStream } from './compress/decompress.js';
-export { COMPRESS_LIMITS, type CompressAnomaly, type CompressAnomalyCode, type CompressionKind, type CompressLimits, type DecompressResult } from './compress/types.js';

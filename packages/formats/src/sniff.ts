@@ -37,7 +37,8 @@ export function sniff(head: Uint8Array, size: number = head.length): FormatKind 
   if (startsWith(head, [0x50, 0x4b, 0x07, 0x08])) return 'zip';
   if (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7z';
   if (startsWith(head, [0x1f, 0x8b])) return 'gzip';
-  if (startsWith(head, ascii('BZh')) && head.length > 3 && head[3]! >= 0x31 && head[3]! <= 0x39) return 'bzip2';
+  if (startsWith(head, ascii('BZh')) && head.length > 3 && head[3]! >= 0x31 && head[3]! <= 0x39)
+    return 'bzip2';
   if (startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz';
   if (startsWith(head, [0x04, 0x22, 0x4d, 0x18])) return 'lz4';
   if (startsWith(head, [0x93, ...ascii('NUMPY')])) return 'npy';

@@ -3,8 +3,18 @@ import type { Severity } from './findings.js';
 
 export type ProgressEvent =
   | { readonly kind: 'walk'; readonly files: number }
-  | { readonly kind: 'artifact-start'; readonly path: string; readonly size: number; readonly index: number; readonly total: number }
-  | { readonly kind: 'artifact-done'; readonly path: string; readonly status: 'scanned' | 'skipped' | 'errored' }
+  | {
+      readonly kind: 'artifact-start';
+      readonly path: string;
+      readonly size: number;
+      readonly index: number;
+      readonly total: number;
+    }
+  | {
+      readonly kind: 'artifact-done';
+      readonly path: string;
+      readonly status: 'scanned' | 'skipped' | 'errored';
+    }
   | { readonly kind: 'digest'; readonly path: string; readonly bytes: number; readonly size: number };
 
 export interface ScanOptions {

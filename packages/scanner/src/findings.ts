@@ -16,7 +16,8 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
   info: 0,
 };
 
-export const atLeast = (s: Severity, threshold: Severity): boolean => SEVERITY_RANK[s] >= SEVERITY_RANK[threshold];
+export const atLeast = (s: Severity, threshold: Severity): boolean =>
+  SEVERITY_RANK[s] >= SEVERITY_RANK[threshold];
 
 export interface Reference {
   readonly type: 'cwe' | 'atlas' | 'cve' | 'ghsa' | 'doc';

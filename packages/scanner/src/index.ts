@@ -1,5 +1,5 @@
 export type { ProgressEvent, ScanOptions } from './api.js';
-export { analyse, type Analysis, type ScanState, type Target } from './checks/artifact.js';
+export { type Analysis, analyse, type ScanState, type Target } from './checks/artifact.js';
 export { type Content, sourceContent, streamContent } from './checks/content.js';
 export {
   atLeast,
@@ -14,7 +14,14 @@ export {
   SEVERITY_RANK,
   type Severity,
 } from './findings.js';
-export { LIMIT_NAMES, LimitError, type LimitName, resolveLimits, SCAN_LIMITS, type ScanLimits } from './limits.js';
+export {
+  LIMIT_NAMES,
+  LimitError,
+  type LimitName,
+  resolveLimits,
+  SCAN_LIMITS,
+  type ScanLimits,
+} from './limits.js';
 export {
   BUILTIN_POLICY,
   loadPolicyFile,
@@ -26,6 +33,9 @@ export {
   type PolicyErrorCode,
   validatePolicy,
 } from './policy/policy.js';
+export { renderJson, toJsonReport } from './report/json.js';
+export { renderSarif } from './report/sarif.js';
+export { escapeTerminal, renderText, type TextOptions } from './report/text.js';
 export type { ArtifactRecord, ArtifactStatus, ScanReport, ScanSummary, ToolInfo } from './report/types.js';
 export { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION } from './report/types.js';
 export { RULE_IDS, RULES, type RuleDefinition, type RuleId } from './rules/registry.js';

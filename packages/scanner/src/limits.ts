@@ -31,7 +31,10 @@ export type LimitName = keyof ScanLimits;
 export const LIMIT_NAMES = Object.keys(SCAN_LIMITS).sort() as LimitName[];
 
 export class LimitError extends Error {
-  constructor(readonly code: 'UNKNOWN_LIMIT' | 'BAD_LIMIT_VALUE', message: string) {
+  constructor(
+    readonly code: 'UNKNOWN_LIMIT' | 'BAD_LIMIT_VALUE',
+    message: string,
+  ) {
     super(message);
     this.name = 'LimitError';
   }
@@ -40,8 +43,10 @@ export class LimitError extends Error {
 export function resolveLimits(overrides: Partial<Record<string, number>> = {}): ScanLimits {
   const out: ScanLimits = { ...SCAN_LIMITS };
   for (const [k, v] of Object.entries(overrides)) {
-    if (!(k in SCAN_LIMITS)) throw new LimitError('UNKNOWN_LIMIT', `unknown limit ${k}; known limits: ${LIMIT_NAMES.join(', ')}`);
-    if (v === undefined || !Number.isSafeInteger(v) || v < 0) throw new LimitError('BAD_LIMIT_VALUE', `limit ${k} must be a non-negative integer`);
+    if (!(k in SCAN_LIMITS))
+      throw new LimitError('UNKNOWN_LIMIT', `unknown limit ${k}; known limits: ${LIMIT_NAMES.join(', ')}`);
+    if (v === undefined || !Number.isSafeInteger(v) || v < 0)
+      throw new LimitError('BAD_LIMIT_VALUE', `limit ${k} must be a non-negative integer`);
     out[k as LimitName] = v;
   }
   return out;

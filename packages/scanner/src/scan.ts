@@ -8,8 +8,15 @@ import type { ProgressEvent, ScanOptions } from './api.js';
 import { analyse, type ScanState } from './checks/artifact.js';
 import { sourceContent } from './checks/content.js';
 import criteria from './criteria/vacsrp-criteria-v1.json' with { type: 'json' };
-import { createDigestPool, type DigestPool } from './digest/index.js';
-import { compareFindings, type Finding, makeFinding, SEVERITIES, SEVERITY_RANK, type Severity } from './findings.js';
+import { createDigestPool } from './digest/index.js';
+import {
+  compareFindings,
+  type Finding,
+  makeFinding,
+  SEVERITIES,
+  SEVERITY_RANK,
+  type Severity,
+} from './findings.js';
 import { FileSource } from './io/file-source.js';
 import { resolveLimits, type ScanLimits } from './limits.js';
 import { BUILTIN_POLICY, loadPolicyFile, type Policy } from './policy/policy.js';
@@ -34,9 +41,24 @@ export async function scan(roots: readonly string[], options: ScanOptions = {}):
   const findings: Finding[] = walkFindings(items);
   const artifacts: ArtifactRecord[] = [];
   for (const i of items) {
-    if (i.kind === 'special') artifacts.push({ path: i.path, size: 0, format: i.what, status: 'skipped', reason: `${i.what}, not a regular file` });
-    if (i.kind === 'error') artifacts.push({ path: i.path, size: 0, format: 'unknown', status: 'errored', reason: i.message });
-    if (i.kind === 'link') artifacts.push({ path: i.path, size: 0, format: 'symlink', status: 'skipped', reason: `symbolic link to ${i.target} (not followed)` });
+    if (i.kind === 'special')
+      artifacts.push({
+        path: i.path,
+        size: 0,
+        format: i.what,
+        status: 'skipped',
+        reason: `${i.what}, not a regular file`,
+      });
+    if (i.kind === 'error')
+      artifacts.push({ path: i.path, size: 0, format: 'unknown', status: 'errored', reason: i.message });
+    if (i.kind === 'link')
+      artifacts.push({
+        path: i.path,
+        size: 0,
+        format: 'symlink',
+        status: 'skipped',
+        reason: `symbolic link to ${i.target} (not followed)`,
+      });
   }
 
   const pool = options.digest === false ? undefined : createDigestPool();
@@ -72,7 +94,12 @@ export async function scan(roots: readonly string[], options: ScanOptions = {}):
   artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     schema: REPORT_SCHEMA_ID,
-    tool: { name: 'vacsrp', version: VERSION, policy: { id: policy.id, version: policy.version }, criteria: criteria.id },
+    tool: {
+      name: 'vacsrp',
+      version: VERSION,
+      policy: { id: policy.id, version: policy.version },
+      criteria: criteria.id,
+    },
     startedAt,
     finishedAt: now().toISOString(),
     roots: [...roots],
@@ -82,13 +109,22 @@ export async function scan(roots: readonly string[], options: ScanOptions = {}):
   };
 }
 
-async function scanFile(file: string, size: number, policy: Policy, limits: ScanLimits, findings: Finding[]): Promise<ArtifactRecord> {
+async function scanFile(
+  file: string,
+  size: number,
+  policy: Policy,
+  limits: ScanLimits,
+  findings: Finding[],
+): Promise<ArtifactRecord> {
   let source: FileSource;
   try {
     source = await FileSource.open(file);
   } catch (e) {
     findings.push(
-      makeFinding('VAC-FS-003', { message: `cannot open: ${(e as Error).message}`, location: { artifact: file } }),
+      makeFinding('VAC-FS-003', {
+        message: `cannot open: ${(e as Error).message}`,
+        location: { artifact: file },
+      }),
     );
     return { path: file, size, format: 'unknown', status: 'errored', reason: (e as Error).message };
   }
@@ -118,7 +154,13 @@ async function scanFile(file: string, size: number, policy: Policy, limits: Scan
         location: { artifact: file },
       }),
     );
-    return { path: file, size: source.size, format: 'unknown', status: 'errored', reason: `internal error: ${(e as Error).message}` };
+    return {
+      path: file,
+      size: source.size,
+      format: 'unknown',
+      status: 'errored',
+      reason: `internal error: ${(e as Error).message}`,
+    };
   } finally {
     await source.close();
   }
@@ -138,18 +180,25 @@ function walkFindings(items: readonly WalkItem[]): Finding[] {
     } else if (i.kind === 'error' || i.kind === 'special') {
       out.push(
         makeFinding('VAC-FS-003', {
-          message: i.kind === 'error' ? `cannot read: ${i.message}` : `${i.what}, not a regular file; not read`,
+          message:
+            i.kind === 'error' ? `cannot read: ${i.message}` : `${i.what}, not a regular file; not read`,
           location: { artifact: i.path },
         }),
       );
     } else if (i.kind === 'limit') {
-      out.push(makeFinding('VAC-ARC-007', { message: `walk stopped: ${i.message}`, location: { artifact: i.path } }));
+      out.push(
+        makeFinding('VAC-ARC-007', { message: `walk stopped: ${i.message}`, location: { artifact: i.path } }),
+      );
     }
   }
   return out;
 }
 
-export function summarise(artifacts: readonly ArtifactRecord[], findings: readonly Finding[], failOn: Severity) {
+export function summarise(
+  artifacts: readonly ArtifactRecord[],
+  findings: readonly Finding[],
+  failOn: Severity,
+) {
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   let highest: Severity | null = null;
   for (const f of findings) {

@@ -19,7 +19,17 @@ interface Entry {
 const manifest = JSON.parse(readFileSync(path.join(corpus, 'manifest.json'), 'utf8')) as { files: Entry[] };
 
 /** Families of issue "Scanner core" (pickle family, containers). Other formats come with their analysers. */
-const COVERED = new Set(['pickle', 'pytorch', 'zip-tamper', 'numpy', 'joblib', 'compressed', 'disguised', 'archive', 'sklearn']);
+const COVERED = new Set([
+  'pickle',
+  'pytorch',
+  'zip-tamper',
+  'numpy',
+  'joblib',
+  'compressed',
+  'disguised',
+  'archive',
+  'sklearn',
+]);
 
 let report: ScanReport;
 const byArtifact = new Map<string, Finding[]>();
@@ -37,7 +47,10 @@ describe('malicious corpus samples are flagged at medium or higher', () => {
   it('covers the families of this release', () => expect(cases.length).toBeGreaterThan(40));
   it.each(cases.map((c) => [c.path, c.technique] as const))('%s', (file) => {
     const found = (byArtifact.get(file) ?? []).filter((f) => atLeast(f.severity, 'medium'));
-    expect(found.map((f) => f.ruleId), `technique not detected`).not.toHaveLength(0);
+    expect(
+      found.map((f) => f.ruleId),
+      `technique not detected`,
+    ).not.toHaveLength(0);
   });
 });
 

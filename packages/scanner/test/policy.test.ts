@@ -47,7 +47,8 @@ describe('built-in pickle policy', () => {
       ['torch.serialization', 'load', 'torch.serialization.load'],
       ['numpy.testing._private.utils', 'runstring', 'numpy.testing'],
     ];
-    for (const [m, n, match] of denied) expect(p.verdict(m, n, 'pickle'), `${m}.${n}`).toEqual({ kind: 'denied', match });
+    for (const [m, n, match] of denied)
+      expect(p.verdict(m, n, 'pickle'), `${m}.${n}`).toEqual({ kind: 'denied', match });
   });
 
   it('reports dunder attribute walks as denied', () => {
@@ -68,7 +69,12 @@ describe('policy files', () => {
     writeFileSync(f, typeof body === 'string' ? body : JSON.stringify(body));
     return f;
   };
-  const minimal = { id: 'site', version: '1', allow: { exact: ['mylib.models.Net'], patterns: [] }, deny: { modules: ['mylib.danger'] } };
+  const minimal = {
+    id: 'site',
+    version: '1',
+    allow: { exact: ['mylib.models.Net'], patterns: [] },
+    deny: { modules: ['mylib.danger'] },
+  };
 
   it('extend the built-in policy', async () => {
     const merged = await loadPolicyFile(write('ok.json', minimal));
@@ -84,11 +90,24 @@ describe('policy files', () => {
     ['unknown property', { ...minimal, extra: 1 }, 'POLICY_INVALID'],
     ['missing deny', { id: 'x', version: '1', allow: { exact: [], patterns: [] } }, 'POLICY_INVALID'],
     ['unqualified exact name', { ...minimal, allow: { exact: ['system'], patterns: [] } }, 'POLICY_INVALID'],
-    ['unanchored pattern', { ...minimal, allow: { exact: [], patterns: [{ module: 'a', name: 'B' }] } }, 'POLICY_INVALID'],
-    ['bad regex', { ...minimal, allow: { exact: [], patterns: [{ module: 'a', name: '^(B$' }] } }, 'POLICY_INVALID'],
-    ['unknown context', { ...minimal, allow: { exact: [], patterns: [{ module: 'a', name: '^B$', contexts: ['web'] }] } }, 'POLICY_INVALID'],
+    [
+      'unanchored pattern',
+      { ...minimal, allow: { exact: [], patterns: [{ module: 'a', name: 'B' }] } },
+      'POLICY_INVALID',
+    ],
+    [
+      'bad regex',
+      { ...minimal, allow: { exact: [], patterns: [{ module: 'a', name: '^(B$' }] } },
+      'POLICY_INVALID',
+    ],
+    [
+      'unknown context',
+      { ...minimal, allow: { exact: [], patterns: [{ module: 'a', name: '^B$', contexts: ['web'] }] } },
+      'POLICY_INVALID',
+    ],
   ] as const)('rejects a file that is %s with a clear error', async (_what, body, code) => {
-    const file = typeof body === 'string' && body.startsWith('/') ? body : write(`${code}-${Math.random()}.json`, body);
+    const file =
+      typeof body === 'string' && body.startsWith('/') ? body : write(`${code}-${Math.random()}.json`, body);
     const err = await loadPolicyFile(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PolicyError);
     expect((err as PolicyError).code).toBe(code);

@@ -5,6 +5,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type Finding, LimitError, type ScanReport, scan, WalkError } from '../src/index.js';
 import {
+  binbytes,
   build,
   bytes,
   callPickle,
@@ -20,14 +21,17 @@ import {
   tuple1,
   tuple2,
   ustr,
-  binbytes,
 } from './helpers/pickles.js';
 
 function workdir(): string {
   return mkdtempSync(path.join(tmpdir(), 'vacsrp-scan-'));
 }
 
-async function scanBytes(name: string, content: Uint8Array, options: Parameters<typeof scan>[1] = {}): Promise<ScanReport> {
+async function scanBytes(
+  name: string,
+  content: Uint8Array,
+  options: Parameters<typeof scan>[1] = {},
+): Promise<ScanReport> {
   const dir = workdir();
   const file = path.join(dir, name);
   mkdirSync(path.dirname(file), { recursive: true });
@@ -64,14 +68,31 @@ describe('pickle findings', () => {
   });
 
   it('passes a benign OrderedDict state dict without findings', async () => {
-    const p = bytes(proto(2), global('collections', 'OrderedDict'), emptyTuple, reduce, ustr('w'), bytes('K', [1]), setitem, stop);
+    const p = bytes(
+      proto(2),
+      global('collections', 'OrderedDict'),
+      emptyTuple,
+      reduce,
+      ustr('w'),
+      bytes('K', [1]),
+      setitem,
+      stop,
+    );
     const r = await scanBytes('state.pkl', p);
     expect(r.findings).toEqual([]);
     expect(r.artifacts[0]).toMatchObject({ format: 'pickle', status: 'scanned' });
   });
 
   it('admits getattr on an allowlisted object with a public name, and nothing else', async () => {
-    const safe = bytes(proto(2), global('builtins', 'getattr'), global('collections', 'OrderedDict'), ustr('fromkeys'), tuple2, reduce, stop);
+    const safe = bytes(
+      proto(2),
+      global('builtins', 'getattr'),
+      global('collections', 'OrderedDict'),
+      ustr('fromkeys'),
+      tuple2,
+      reduce,
+      stop,
+    );
     expect((await scanBytes('safe.pkl', safe)).findings).toEqual([]);
     const unsafe = bytes(
       proto(2),
@@ -89,7 +110,11 @@ describe('pickle findings', () => {
       stop,
     );
     const r = await scanBytes('unsafe.pkl', unsafe);
-    expect(byRule(r, 'VAC-PKL-001').map((f) => f.evidence.callable).sort()).toEqual(['builtins.__import__', 'builtins.getattr']);
+    expect(
+      byRule(r, 'VAC-PKL-001')
+        .map((f) => f.evidence.callable)
+        .sort(),
+    ).toEqual(['builtins.__import__', 'builtins.getattr']);
     expect(byRule(r, 'VAC-PKL-002')[0]?.message).toContain('value computed at load time');
   });
 
@@ -131,7 +156,10 @@ describe('pickle findings', () => {
     );
     const r = await scanBytes('gadget.pkl', p);
     expect(rules(r)).toContain('VAC-PKL-009');
-    expect(byRule(r, 'VAC-PKL-002')[0]?.evidence).toMatchObject({ callable: 'mylib.hook', opcode: 'GLOBAL→BUILD' });
+    expect(byRule(r, 'VAC-PKL-002')[0]?.evidence).toMatchObject({
+      callable: 'mylib.hook',
+      opcode: 'GLOBAL→BUILD',
+    });
   });
 
   it('scans a pickle handed to pickle.loads as bytes and reports its findings at a nested location', async () => {
@@ -226,7 +254,10 @@ describe('content, not names, decides the format', () => {
   });
 
   it('reports 7z archives as not analysed, never as clean', async () => {
-    const r = await scanBytes('model.7z', bytes([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0, 4], new Uint8Array(40)));
+    const r = await scanBytes(
+      'model.7z',
+      bytes([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0, 4], new Uint8Array(40)),
+    );
     expect(byRule(r, 'VAC-ARC-004')[0]?.severity).toBe('medium');
     expect(r.artifacts[0]?.status).toBe('skipped');
   });

@@ -5,7 +5,12 @@
  */
 import type { Anomaly } from '../anomaly.js';
 
-export type NpyAnomalyCode = 'NPY_BAD_MAGIC' | 'NPY_BAD_VERSION' | 'NPY_TRUNCATED' | 'NPY_BAD_HEADER' | 'NPY_SIZE_MISMATCH';
+export type NpyAnomalyCode =
+  | 'NPY_BAD_MAGIC'
+  | 'NPY_BAD_VERSION'
+  | 'NPY_TRUNCATED'
+  | 'NPY_BAD_HEADER'
+  | 'NPY_SIZE_MISMATCH';
 
 export interface NpyHeader {
   readonly version: string;
@@ -24,35 +29,52 @@ export const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 /** numpy refuses headers above this size by default (CWE-400). */
 export const NPY_MAX_HEADER = 10_000 * 100;
 
-export function parseNpyHeader(head: Uint8Array, fileSize: number): { header?: NpyHeader; anomalies: Anomaly<NpyAnomalyCode>[] } {
+export function parseNpyHeader(
+  head: Uint8Array,
+  fileSize: number,
+): { header?: NpyHeader; anomalies: Anomaly<NpyAnomalyCode>[] } {
   const anomalies: Anomaly<NpyAnomalyCode>[] = [];
   const bad = (code: NpyAnomalyCode, message: string, offset?: number) => {
     anomalies.push({ code, message, ...(offset !== undefined ? { offset } : {}) });
     return { anomalies };
   };
-  if (head.length < 10 || !NPY_MAGIC.every((b, i) => head[i] === b)) return bad('NPY_BAD_MAGIC', 'missing \\x93NUMPY magic', 0);
+  if (head.length < 10 || !NPY_MAGIC.every((b, i) => head[i] === b))
+    return bad('NPY_BAD_MAGIC', 'missing \\x93NUMPY magic', 0);
   const major = head[6]!;
   const minor = head[7]!;
-  if (![1, 2, 3].includes(major) || minor !== 0) return bad('NPY_BAD_VERSION', `unknown .npy version ${major}.${minor}`, 6);
+  if (![1, 2, 3].includes(major) || minor !== 0)
+    return bad('NPY_BAD_VERSION', `unknown .npy version ${major}.${minor}`, 6);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const lenSize = major === 1 ? 2 : 4;
   if (head.length < 8 + lenSize) return bad('NPY_TRUNCATED', 'header length field is truncated', 8);
   const hlen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = 8 + lenSize;
-  if (hlen > NPY_MAX_HEADER) return bad('NPY_BAD_HEADER', `header of ${hlen} bytes exceeds ${NPY_MAX_HEADER}`, 8);
-  if (start + hlen > head.length || start + hlen > fileSize) return bad('NPY_TRUNCATED', 'header extends past the data available', start);
+  if (hlen > NPY_MAX_HEADER)
+    return bad('NPY_BAD_HEADER', `header of ${hlen} bytes exceeds ${NPY_MAX_HEADER}`, 8);
+  if (start + hlen > head.length || start + hlen > fileSize)
+    return bad('NPY_TRUNCATED', 'header extends past the data available', start);
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(head.subarray(start, start + hlen));
   const dict = parseLiteralDict(text);
-  if (!dict) return bad('NPY_BAD_HEADER', 'header is not a dict literal with descr, fortran_order and shape', start);
+  if (!dict)
+    return bad('NPY_BAD_HEADER', 'header is not a dict literal with descr, fortran_order and shape', start);
   const { descr, fortran_order: fortran, shape } = dict;
   const keys = Object.keys(dict).sort().join(',');
   if (keys !== 'descr,fortran_order,shape') return bad('NPY_BAD_HEADER', `header keys are ${keys}`, start);
-  if (typeof fortran !== 'boolean' || !Array.isArray(shape) || !shape.every((n) => typeof n === 'number' && n >= 0)) {
-    return bad('NPY_BAD_HEADER', 'fortran_order must be a bool and shape a tuple of non-negative ints', start);
+  if (
+    typeof fortran !== 'boolean' ||
+    !Array.isArray(shape) ||
+    !shape.every((n) => typeof n === 'number' && n >= 0)
+  ) {
+    return bad(
+      'NPY_BAD_HEADER',
+      'fortran_order must be a bool and shape a tuple of non-negative ints',
+      start,
+    );
   }
   const dataOffset = start + hlen;
   const descrText = typeof descr === 'string' ? descr : JSON.stringify(descr);
-  const object = typeof descr === 'string' ? /^[|<>=]?O/.test(descr) : /'O|"O|\|O/.test(JSON.stringify(descr));
+  const object =
+    typeof descr === 'string' ? /^[|<>=]?O/.test(descr) : /'O|"O|\|O/.test(JSON.stringify(descr));
   const m = typeof descr === 'string' ? /^[|<>=]?([biufcSUVMm?])(\d+)$/.exec(descr) : null;
   let expectedBytes: number | undefined;
   if (m && !object) {
@@ -68,7 +90,15 @@ export function parseNpyHeader(head: Uint8Array, fileSize: number): { header?: N
     }
   }
   return {
-    header: { version: `${major}.${minor}`, descr: descrText, fortranOrder: fortran, shape: shape as number[], dataOffset, object, ...(expectedBytes !== undefined ? { expectedBytes } : {}) },
+    header: {
+      version: `${major}.${minor}`,
+      descr: descrText,
+      fortranOrder: fortran,
+      shape: shape as number[],
+      dataOffset,
+      object,
+      ...(expectedBytes !== undefined ? { expectedBytes } : {}),
+    },
     anomalies,
   };
 }
@@ -141,6 +171,7 @@ function parseLiteralDict(text: string): Record<string, Lit> | undefined {
   };
   const v = value(0);
   ws();
-  if (v === undefined || typeof v !== 'object' || v === null || Array.isArray(v) || i < text.length) return undefined;
+  if (v === undefined || typeof v !== 'object' || v === null || Array.isArray(v) || i < text.length)
+    return undefined;
   return v as Record<string, Lit>;
 }

@@ -64,17 +64,17 @@ export function escapeDecode(b: Uint8Array): Uint8Array | undefined {
     if (i >= b.length) return undefined; // trailing backslash: "\\ at end of string"
     const e = b[i]!;
     const simple: Record<number, number> = {
-      0x0a: -1, // backslash-newline: line continuation, emits nothing
-      0x5c: 0x5c,
-      0x27: 0x27,
-      0x22: 0x22,
-      0x61: 0x07,
-      0x62: 0x08,
-      0x66: 0x0c,
-      0x6e: 0x0a,
-      0x72: 0x0d,
-      0x74: 0x09,
-      0x76: 0x0b,
+      10: -1, // backslash-newline: line continuation, emits nothing
+      92: 0x5c,
+      39: 0x27,
+      34: 0x22,
+      97: 0x07,
+      98: 0x08,
+      102: 0x0c,
+      110: 0x0a,
+      114: 0x0d,
+      116: 0x09,
+      118: 0x0b,
     };
     const mapped = simple[e];
     if (mapped !== undefined) {
@@ -83,7 +83,8 @@ export function escapeDecode(b: Uint8Array): Uint8Array | undefined {
     }
     if (e >= 0x30 && e <= 0x37) {
       let v = e - 0x30;
-      for (let k = 0; k < 2 && i + 1 < b.length && b[i + 1]! >= 0x30 && b[i + 1]! <= 0x37; k++) v = v * 8 + (b[++i]! - 0x30);
+      for (let k = 0; k < 2 && i + 1 < b.length && b[i + 1]! >= 0x30 && b[i + 1]! <= 0x37; k++)
+        v = v * 8 + (b[++i]! - 0x30);
       out.push(v & 0xff);
       continue;
     }

@@ -1,5 +1,5 @@
 export { COMPAT_IMPORT_MAPPING, COMPAT_NAME_MAPPING, compatRewrite } from './compat.js';
-export { type JoblibArrayInfo, dtypeInfo, joblibAfterBuild } from './joblib.js';
+export { dtypeInfo, type JoblibArrayInfo, joblibAfterBuild } from './joblib.js';
 export { PICKLE_LIMITS, type PickleLimits, RetentionBudget } from './limits.js';
 export {
   type AfterBuildHook,
@@ -16,4 +16,4 @@ export {
 export { HIGHEST_PROTOCOL, OPCODE_BY_BYTE, OPCODES, type OpcodeName } from './opcodes.js';
 export { StreamReader } from './reader.js';
 export { type PickleStreamsOptions, type PickleStreamsResult, readPickleStreams } from './streams.js';
-export { type CallValue, type GlobalValue, type Value, describeValue, qualifiedName } from './values.js';
+export { type CallValue, describeValue, type GlobalValue, qualifiedName, type Value } from './values.js';

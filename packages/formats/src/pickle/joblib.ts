@@ -20,7 +20,12 @@ export interface JoblibArrayInfo {
 /** Hook for runPickle's afterBuild; `onArray` hears about every inline array consumed. */
 export function joblibAfterBuild(onArray?: (info: JoblibArrayInfo) => void): AfterBuildHook {
   return async (obj, ctx) => {
-    if (obj.t !== 'call' || obj.callee.t !== 'global' || `${obj.callee.module}.${obj.callee.name}` !== WRAPPER) return;
+    if (
+      obj.t !== 'call' ||
+      obj.callee.t !== 'global' ||
+      `${obj.callee.module}.${obj.callee.name}` !== WRAPPER
+    )
+      return;
     const attrs = obj.attrs;
     const shape = intTuple(attrs?.get('shape'));
     const dtype = dtypeInfo(attrs?.get('dtype'));
@@ -38,13 +43,21 @@ export function joblibAfterBuild(onArray?: (info: JoblibArrayInfo) => void): Aft
       onArray?.({ offset: ctx.reader.offset, dtype: dtype.str, shape, object: true, bytes: 0n });
       const nested = await ctx.runNested();
       if (nested.end !== 'stop') {
-        return ctx.abort({ code: 'JOBLIB_ARRAY_TRUNCATED', message: 'object-array pickle inside the joblib stream did not end with STOP', offset: nested.endOffset });
+        return ctx.abort({
+          code: 'JOBLIB_ARRAY_TRUNCATED',
+          message: 'object-array pickle inside the joblib stream did not end with STOP',
+          offset: nested.endOffset,
+        });
       }
       return;
     }
     if (attrs?.has('numpy_array_alignment_bytes')) {
       if (!(await ctx.reader.ensure(1))) {
-        return ctx.abort({ code: 'JOBLIB_ARRAY_TRUNCATED', message: 'stream ends before the array padding', offset: ctx.reader.offset });
+        return ctx.abort({
+          code: 'JOBLIB_ARRAY_TRUNCATED',
+          message: 'stream ends before the array padding',
+          offset: ctx.reader.offset,
+        });
       }
       const padding = ctx.reader.byte();
       await ctx.reader.skip(padding);
@@ -76,7 +89,9 @@ function intTuple(v: Value | undefined): bigint[] | undefined {
 }
 
 /** numpy.dtype(typestr, align, copy) with BUILD state (version, byteorder, subdescr, names, fields, elsize, alignment, flags). */
-export function dtypeInfo(v: Value | undefined): { str: string; itemsize: number; object: boolean } | undefined {
+export function dtypeInfo(
+  v: Value | undefined,
+): { str: string; itemsize: number; object: boolean } | undefined {
   if (v?.t !== 'call' || v.callee.t !== 'global' || v.callee.name !== 'dtype') return undefined;
   if (v.callee.module !== 'numpy' && !v.callee.module.startsWith('numpy.')) return undefined;
   const first = v.args.t === 'tuple' ? v.args.items[0] : undefined;
@@ -95,7 +110,8 @@ export function dtypeInfo(v: Value | undefined): { str: string; itemsize: number
   }
   const object = kind === 'O' || (flags & 1n) === 1n;
   if (object) return { str: typestr, itemsize: 8, object };
-  if (kind === 'U' && m[2] && !(v.state?.t === 'tuple' && v.state.items[5]?.t === 'int')) size = Number(m[2]) * 4;
+  if (kind === 'U' && m[2] && !(v.state?.t === 'tuple' && v.state.items[5]?.t === 'int'))
+    size = Number(m[2]) * 4;
   if (kind === 'M' || kind === 'm') size = Number.isNaN(size) ? 8 : size;
   if (!Number.isFinite(size) || size <= 0) return undefined;
   return { str: typestr, itemsize: size, object };

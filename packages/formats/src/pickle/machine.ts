@@ -22,7 +22,14 @@ import {
 import { PICKLE_LIMITS, type PickleLimits, RetentionBudget } from './limits.js';
 import { HIGHEST_PROTOCOL, OPCODE_BY_BYTE, type OpcodeName } from './opcodes.js';
 import type { StreamReader } from './reader.js';
-import { type CallOpcode, type CallValue, type DictValue, NONE, type SeqValue, type Value } from './values.js';
+import {
+  type CallOpcode,
+  type CallValue,
+  type DictValue,
+  NONE,
+  type SeqValue,
+  type Value,
+} from './values.js';
 
 export type PickleAnomalyCode =
   | 'INVALID_OPCODE'
@@ -76,7 +83,12 @@ export type PickleEvent =
   | (At & { readonly kind: 'ext'; readonly code: number; readonly opcode: 'EXT1' | 'EXT2' | 'EXT4' })
   | (At & { readonly kind: 'persistent-id'; readonly pid: Value })
   /** BUILD set an attribute on an imported object, or a dunder attribute on anything. */
-  | (At & { readonly kind: 'build-attribute'; readonly target: Value; readonly name: string; readonly value: Value });
+  | (At & {
+      readonly kind: 'build-attribute';
+      readonly target: Value;
+      readonly name: string;
+      readonly value: Value;
+    });
 
 /** Lets a format (joblib) read bytes the loader consumes directly from the file after a BUILD. */
 export type AfterBuildHook = (obj: Value, ctx: HookContext) => Promise<void>;
@@ -249,19 +261,29 @@ class Machine {
   }
 
   /** Reads a length-prefixed payload, keeping a bounded prefix. */
-  private async payload(len: number, field: string, keepCap: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  private async payload(
+    len: number,
+    field: string,
+    keepCap: number,
+  ): Promise<{ bytes: Uint8Array; truncated: boolean }> {
     const want = Math.min(len, keepCap);
     const granted = this.budget.grant(want);
     if (granted < want) this.note('LIMIT_RETAINED', `retained-bytes budget exhausted at ${field}`, { field });
     const { bytes, got } = await this.r.readRetaining(len, granted);
-    if (got < len) this.fail('TRUNCATED', `stream ends inside ${field} (${got} of ${len} bytes)`, { field, actual: got });
+    if (got < len)
+      this.fail('TRUNCATED', `stream ends inside ${field} (${got} of ${len} bytes)`, { field, actual: got });
     return { bytes, truncated: bytes.length < len };
   }
 
   private async strPayload(len: number, field: string, decode: (b: Uint8Array) => string): Promise<Value> {
     const { bytes, truncated } = await this.payload(len, field, this.limits.maxRetainedString * 4);
     const s = decode(bytes);
-    return { t: 'str', v: s.slice(0, this.limits.maxRetainedString), len, truncated: truncated || s.length > this.limits.maxRetainedString };
+    return {
+      t: 'str',
+      v: s.slice(0, this.limits.maxRetainedString),
+      len,
+      truncated: truncated || s.length > this.limits.maxRetainedString,
+    };
   }
 
   private async bytesPayload(len: number, field: string, mutable = false): Promise<Value> {
@@ -272,7 +294,8 @@ class Machine {
   private safeLen(v: bigint | number, field: string): number {
     const n = typeof v === 'bigint' ? v : BigInt(v);
     if (n < 0n) this.fail('BAD_OPERAND', `${field} is negative`, { field, actual: n.toString() });
-    if (n > MAX_SAFE) this.fail('BAD_OPERAND', `${field} is larger than any stream`, { field, actual: n.toString() });
+    if (n > MAX_SAFE)
+      this.fail('BAD_OPERAND', `${field} is larger than any stream`, { field, actual: n.toString() });
     return Number(n);
   }
 
@@ -280,7 +303,9 @@ class Machine {
 
   private push(v: Value): void {
     if (this.stackTotal >= this.limits.maxStackDepth) {
-      this.fail('LIMIT_STACK', `stack exceeds ${this.limits.maxStackDepth} values`, { limit: this.limits.maxStackDepth });
+      this.fail('LIMIT_STACK', `stack exceeds ${this.limits.maxStackDepth} values`, {
+        limit: this.limits.maxStackDepth,
+      });
     }
     this.stack.push(v);
     this.stackTotal++;
@@ -301,7 +326,9 @@ class Machine {
 
   private mark(): void {
     if (this.metastack.length >= this.limits.maxMarkDepth) {
-      this.fail('LIMIT_MARKS', `more than ${this.limits.maxMarkDepth} nested MARKs`, { limit: this.limits.maxMarkDepth });
+      this.fail('LIMIT_MARKS', `more than ${this.limits.maxMarkDepth} nested MARKs`, {
+        limit: this.limits.maxMarkDepth,
+      });
     }
     this.metastack.push(this.stack);
     this.stack = [];
@@ -317,12 +344,16 @@ class Machine {
 
   private seq(t: SeqValue['t'], items: Value[]): SeqValue {
     const cap = this.limits.maxContainerItems;
-    return items.length > cap ? { t, items: items.slice(0, cap), more: items.length - cap } : { t, items, more: 0 };
+    return items.length > cap
+      ? { t, items: items.slice(0, cap), more: items.length - cap }
+      : { t, items, more: 0 };
   }
 
   private memoPut(idx: number, what: string): void {
     if (!this.memo.has(idx) && this.memo.size >= this.limits.maxMemoEntries) {
-      this.fail('LIMIT_MEMO', `memo exceeds ${this.limits.maxMemoEntries} entries`, { limit: this.limits.maxMemoEntries });
+      this.fail('LIMIT_MEMO', `memo exceeds ${this.limits.maxMemoEntries} entries`, {
+        limit: this.limits.maxMemoEntries,
+      });
     }
     this.memo.set(idx, this.top(what));
   }
@@ -342,7 +373,9 @@ class Machine {
       }
       this.opOffset = this.r.offset;
       if (this.index >= this.limits.maxOpcodes) {
-        this.fail('LIMIT_OPCODES', `more than ${this.limits.maxOpcodes} opcodes`, { limit: this.limits.maxOpcodes });
+        this.fail('LIMIT_OPCODES', `more than ${this.limits.maxOpcodes} opcodes`, {
+          limit: this.limits.maxOpcodes,
+        });
       }
       const byte = this.r.byte();
       const op = OPCODE_BY_BYTE[byte];
@@ -371,7 +404,8 @@ class Machine {
     switch (op) {
       case 'PROTO': {
         const p = await this.u8('PROTO');
-        if (p > HIGHEST_PROTOCOL) this.fail('UNSUPPORTED_PROTOCOL', `protocol ${p} is not supported`, { actual: p });
+        if (p > HIGHEST_PROTOCOL)
+          this.fail('UNSUPPORTED_PROTOCOL', `protocol ${p} is not supported`, { actual: p });
         this.proto = p;
         return;
       }
@@ -379,7 +413,10 @@ class Machine {
         const n = (await this.fixed(8, 'FRAME length')).getBigUint64(0, true);
         const len = this.safeLen(n, 'FRAME length');
         if (this.frameEnd >= 0 && this.opOffset < this.frameEnd) {
-          this.note('FRAME_OVERLAP', `a FRAME starts ${this.frameEnd - this.opOffset} bytes before the previous one ends`);
+          this.note(
+            'FRAME_OVERLAP',
+            `a FRAME starts ${this.frameEnd - this.opOffset} bytes before the previous one ends`,
+          );
         }
         this.frameEnd = this.r.offset + len;
         return;
@@ -437,7 +474,9 @@ class Machine {
       case 'LONG1':
       case 'LONG4': {
         const n =
-          op === 'LONG1' ? await this.u8('LONG1 length') : (await this.fixed(4, 'LONG4 length')).getInt32(0, true);
+          op === 'LONG1'
+            ? await this.u8('LONG1 length')
+            : (await this.fixed(4, 'LONG4 length')).getInt32(0, true);
         const len = this.safeLen(n, `${op} length`);
         const { bytes, truncated } = await this.payload(len, op, 1024);
         this.push({ t: 'int', v: truncated ? 0n : decodeLong(bytes) });
@@ -459,14 +498,17 @@ class Machine {
           this.fail('BAD_OPERAND', 'STRING operand must be quoted', { field: 'STRING' });
         }
         const bytes = escapeDecode(raw.subarray(1, raw.length - 1));
-        if (bytes === undefined) this.fail('BAD_OPERAND', 'STRING operand has a bad escape', { field: 'STRING' });
+        if (bytes === undefined)
+          this.fail('BAD_OPERAND', 'STRING operand has a bad escape', { field: 'STRING' });
         this.push(this.keepStr(decodeLatin1(bytes)));
         return;
       }
       case 'BINSTRING':
       case 'SHORT_BINSTRING': {
         const n =
-          op === 'SHORT_BINSTRING' ? await this.u8(op) : (await this.fixed(4, `${op} length`)).getInt32(0, true);
+          op === 'SHORT_BINSTRING'
+            ? await this.u8(op)
+            : (await this.fixed(4, `${op} length`)).getInt32(0, true);
         this.push(await this.strPayload(this.safeLen(n, `${op} length`), op, decodeLatin1));
         return;
       }
@@ -485,7 +527,8 @@ class Machine {
       }
       case 'UNICODE': {
         const s = decodeRawUnicodeEscape(await this.line('UNICODE'));
-        if (s === undefined) this.fail('BAD_OPERAND', 'UNICODE operand has a bad escape', { field: 'UNICODE' });
+        if (s === undefined)
+          this.fail('BAD_OPERAND', 'UNICODE operand has a bad escape', { field: 'UNICODE' });
         this.push(this.keepStr(s));
         return;
       }
@@ -599,7 +642,12 @@ class Machine {
         if (isRuntimeValue(module) || isRuntimeValue(name)) {
           // The operand is computed by an earlier call or attribute: it may well be a str at run time.
           this.emit({ kind: 'dynamic-import', module, name, ...this.at() });
-          this.push({ t: 'call', op: 'REDUCE', callee: { t: 'global', module: '<dynamic>', name: 'STACK_GLOBAL' }, args: this.seq('tuple', [module, name]) });
+          this.push({
+            t: 'call',
+            op: 'REDUCE',
+            callee: { t: 'global', module: '<dynamic>', name: 'STACK_GLOBAL' },
+            args: this.seq('tuple', [module, name]),
+          });
           return;
         }
         this.fail('BAD_OPERAND', `STACK_GLOBAL needs two str operands, got ${module.t} and ${name.t}`);
@@ -685,7 +733,11 @@ class Machine {
   }
 
   /** find_class as CPython does it: _compat_pickle below protocol 3, dotted names from protocol 4. */
-  private importName(module: string | undefined, name: string | undefined, opcode: 'GLOBAL' | 'STACK_GLOBAL' | 'INST'): Value {
+  private importName(
+    module: string | undefined,
+    name: string | undefined,
+    opcode: 'GLOBAL' | 'STACK_GLOBAL' | 'INST',
+  ): Value {
     if (module === undefined || name === undefined) {
       this.fail('BAD_IMPORT_NAME', `${opcode} operand is not valid text`);
     }
@@ -702,9 +754,20 @@ class Machine {
     }
     if (!isDottedIdentifier(m) || !isDottedIdentifier(n)) {
       // __import__ or getattr would raise here: nothing past this point runs.
-      this.fail('BAD_IMPORT_NAME', `${opcode} names ${JSON.stringify(`${m}`).slice(0, 80)} ${JSON.stringify(n).slice(0, 80)}, which cannot be imported`);
+      this.fail(
+        'BAD_IMPORT_NAME',
+        `${opcode} names ${JSON.stringify(`${m}`).slice(0, 80)} ${JSON.stringify(n).slice(0, 80)}, which cannot be imported`,
+      );
     }
-    this.emit({ kind: 'import', module: m, name: n, opcode, protocol: this.proto, ...(writtenAs ? { writtenAs } : {}), ...this.at() });
+    this.emit({
+      kind: 'import',
+      module: m,
+      name: n,
+      opcode,
+      protocol: this.proto,
+      ...(writtenAs ? { writtenAs } : {}),
+      ...this.at(),
+    });
     return { t: 'global', module: m, name: n };
   }
 
@@ -721,7 +784,13 @@ class Machine {
     const planted = attrs?.get('__setstate__');
     if (planted !== undefined) {
       // inst.__setstate__(state): whatever an earlier BUILD planted is called now.
-      this.emit({ kind: 'call', opcode: 'BUILD', callee: planted, args: this.seq('tuple', [state]), ...this.at() });
+      this.emit({
+        kind: 'call',
+        opcode: 'BUILD',
+        callee: planted,
+        args: this.seq('tuple', [state]),
+        ...this.at(),
+      });
     } else {
       let dictState: Value | undefined = state;
       let slotState: Value | undefined;
@@ -752,9 +821,11 @@ class Machine {
           const offset = this.r.offset;
           this.alternateStarts.push({ offset, window: await this.r.peek(ALTERNATE_WINDOW) });
         },
-        runNested: () => new Machine(this.r, this.limits, this.budget, { ...this.options, afterBuild: undefined }).run(),
+        runNested: () =>
+          new Machine(this.r, this.limits, this.budget, { ...this.options, afterBuild: undefined }).run(),
       });
-      if (this.frameEnd >= 0 && this.r.offset >= this.frameEnd && this.r.offset > this.operandEnd) this.frameEnd = -1;
+      if (this.frameEnd >= 0 && this.r.offset >= this.frameEnd && this.r.offset > this.operandEnd)
+        this.frameEnd = -1;
     }
   }
 
@@ -796,7 +867,9 @@ class Machine {
   private checkContainerTarget(target: Value, op: string): void {
     if (target.t === 'call' || target.t === 'persid' || target.t === 'ext') return; // an object: its own method runs
     if (target.t === 'global') {
-      this.note('CONTAINER_TARGET', `${op} mutates the imported object ${target.module}.${target.name}`, { field: op });
+      this.note('CONTAINER_TARGET', `${op} mutates the imported object ${target.module}.${target.name}`, {
+        field: op,
+      });
       return;
     }
     this.fail('BAD_OPERAND', `${op} target is a ${target.t}, which has no such method`);

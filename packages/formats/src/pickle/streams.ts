@@ -4,8 +4,8 @@
  * all (protocol 0 and 1 pickles have no magic number).
  */
 import type { ByteStream } from '../source.js';
-import { type AfterBuildHook, type PickleEvent, type PickleRunResult, runPickle } from './machine.js';
 import { PICKLE_LIMITS, type PickleLimits, RetentionBudget } from './limits.js';
+import { type AfterBuildHook, type PickleEvent, type PickleRunResult, runPickle } from './machine.js';
 import { StreamReader } from './reader.js';
 
 export interface PickleStreamsOptions {
@@ -32,7 +32,10 @@ export interface PickleStreamsResult {
 /** Events buffered before deciding whether a later segment is a pickle at all. */
 const DECIDE_AFTER_EVENTS = 256;
 
-export async function readPickleStreams(input: ByteStream | StreamReader, options: PickleStreamsOptions): Promise<PickleStreamsResult> {
+export async function readPickleStreams(
+  input: ByteStream | StreamReader,
+  options: PickleStreamsOptions,
+): Promise<PickleStreamsResult> {
   const reader = input instanceof StreamReader ? input : new StreamReader(input);
   const limits = { ...PICKLE_LIMITS, ...options.limits };
   const budget = new RetentionBudget(limits.maxTotalRetained);
@@ -72,10 +75,14 @@ export async function readPickleStreams(input: ByteStream | StreamReader, option
     streams.push(result);
     if (result.end !== 'stop') return { streams, notPickle: false };
     if (options.maxStreams !== undefined && streams.length >= options.maxStreams) {
-      return (await reader.atEnd()) ? { streams, notPickle: false } : { streams, trailing: { offset: reader.offset }, notPickle: false };
+      return (await reader.atEnd())
+        ? { streams, notPickle: false }
+        : { streams, trailing: { offset: reader.offset }, notPickle: false };
     }
     if (options.continueAfter && !options.continueAfter(index, result)) {
-      return (await reader.atEnd()) ? { streams, notPickle: false } : { streams, trailing: { offset: reader.offset }, notPickle: false };
+      return (await reader.atEnd())
+        ? { streams, notPickle: false }
+        : { streams, trailing: { offset: reader.offset }, notPickle: false };
     }
   }
 }

@@ -10,7 +10,13 @@ export type Value =
   | { readonly t: 'int'; readonly v: bigint }
   | { readonly t: 'float'; readonly v: number }
   | { readonly t: 'str'; readonly v: string; readonly len: number; readonly truncated: boolean }
-  | { readonly t: 'bytes'; readonly v: Uint8Array; readonly len: number; readonly truncated: boolean; readonly mutable: boolean }
+  | {
+      readonly t: 'bytes';
+      readonly v: Uint8Array;
+      readonly len: number;
+      readonly truncated: boolean;
+      readonly mutable: boolean;
+    }
   | SeqValue
   | DictValue
   | GlobalValue
@@ -104,7 +110,10 @@ function render(v: Value, depth: number): string {
       return `${v.module}.${v.name}`;
     case 'call': {
       if (depth <= 0) return `${render(v.callee, 0)}(…)`;
-      const args = v.args.t === 'tuple' ? v.args.items.map((a) => render(a, depth - 1)).join(', ') : render(v.args, depth - 1);
+      const args =
+        v.args.t === 'tuple'
+          ? v.args.items.map((a) => render(a, depth - 1)).join(', ')
+          : render(v.args, depth - 1);
       return `${render(v.callee, depth - 1)}(${args})`;
     }
     case 'persid':

@@ -8,16 +8,92 @@
 export interface TorchScriptReference {
   readonly name: string;
   readonly line: number;
-  readonly reason: 'python-module' | 'custom-operator' | 'custom-class' | 'dynamic-code' | 'unknown-namespace';
+  readonly reason:
+    | 'python-module'
+    | 'custom-operator'
+    | 'custom-class'
+    | 'dynamic-code'
+    | 'unknown-namespace';
 }
 
 /** Operator namespaces that ship inside libtorch. */
-const BUILTIN_OP_NAMESPACES = new Set(['aten', 'prim', 'quantized', '_quantized', 'profiler', 'cuda', 'sparse', 'fbgemm', 'mkldnn', 'onednn', 'xnnpack', 'vulkan', 'metal', 'quantized_decomposed', '_c10d_functional', 'c10d', 'inductor', 'image', 'torchvision']);
+const BUILTIN_OP_NAMESPACES = new Set([
+  'aten',
+  'prim',
+  'quantized',
+  '_quantized',
+  'profiler',
+  'cuda',
+  'sparse',
+  'fbgemm',
+  'mkldnn',
+  'onednn',
+  'xnnpack',
+  'vulkan',
+  'metal',
+  'quantized_decomposed',
+  '_c10d_functional',
+  'c10d',
+  'inductor',
+  'image',
+  'torchvision',
+]);
 /** Roots TorchScript code legitimately names. */
-const TORCHSCRIPT_ROOTS = new Set(['torch', '__torch__', 'ops', 'math', 'annotate', 'uninitialized', 'unchecked_cast', 'CONSTANTS', 'builtins']);
+const TORCHSCRIPT_ROOTS = new Set([
+  'torch',
+  '__torch__',
+  'ops',
+  'math',
+  'annotate',
+  'uninitialized',
+  'unchecked_cast',
+  'CONSTANTS',
+  'builtins',
+]);
 /** Python modules whose appearance in serialized TorchScript means tampering. */
-const PYTHON_MODULES = new Set(['os', 'posix', 'nt', 'sys', 'subprocess', 'socket', 'shutil', 'importlib', 'pickle', 'marshal', 'ctypes', 'runpy', 'io', 'pathlib', 'urllib', 'requests', 'http', 'pty', 'multiprocessing', 'threading', 'tempfile', 'glob', 'codecs', 'base64', 'zlib', 'types', 'inspect', 'platform', 'webbrowser']);
-const DYNAMIC_CALLS = new Set(['eval', 'exec', 'compile', '__import__', 'open', 'globals', 'locals', 'vars', 'breakpoint', 'input']);
+const PYTHON_MODULES = new Set([
+  'os',
+  'posix',
+  'nt',
+  'sys',
+  'subprocess',
+  'socket',
+  'shutil',
+  'importlib',
+  'pickle',
+  'marshal',
+  'ctypes',
+  'runpy',
+  'io',
+  'pathlib',
+  'urllib',
+  'requests',
+  'http',
+  'pty',
+  'multiprocessing',
+  'threading',
+  'tempfile',
+  'glob',
+  'codecs',
+  'base64',
+  'zlib',
+  'types',
+  'inspect',
+  'platform',
+  'webbrowser',
+]);
+const DYNAMIC_CALLS = new Set([
+  'eval',
+  'exec',
+  'compile',
+  '__import__',
+  'open',
+  'globals',
+  'locals',
+  'vars',
+  'breakpoint',
+  'input',
+]);
 
 /** Maximum code size analysed per file; larger files are reported by the caller (CWE-400). */
 export const TORCHSCRIPT_MAX_CODE_BYTES = 8 << 20;
@@ -28,7 +104,9 @@ export function analyseTorchScriptCode(text: string): TorchScriptReference[] {
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
     const line = stripStringsAndComments(raw);
-    for (const m of line.matchAll(/(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)(\s*\()?/g)) {
+    for (const m of line.matchAll(
+      /(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)(\s*\()?/g,
+    )) {
       const root = m[1]!;
       const rest = (m[2] ?? '').replace(/\s+/g, '');
       const parts = rest.split('.').filter(Boolean);
@@ -44,7 +122,11 @@ export function analyseTorchScriptCode(text: string): TorchScriptReference[] {
   return out;
 }
 
-function classify(root: string, parts: string[], called: boolean): TorchScriptReference['reason'] | undefined {
+function classify(
+  root: string,
+  parts: string[],
+  called: boolean,
+): TorchScriptReference['reason'] | undefined {
   if (PYTHON_MODULES.has(root) && parts.length > 0) return 'python-module';
   if (DYNAMIC_CALLS.has(root) && parts.length === 0 && called) return 'dynamic-code';
   if (root === 'builtins' && parts.length > 0 && DYNAMIC_CALLS.has(parts[0]!)) return 'dynamic-code';
@@ -53,10 +135,22 @@ function classify(root: string, parts: string[], called: boolean): TorchScriptRe
     const ns = root === 'ops' ? parts[0] : parts[1];
     if (ns !== undefined && !BUILTIN_OP_NAMESPACES.has(ns)) return 'custom-operator';
   }
-  if ((root === 'torch' && parts[0] === 'classes') || (root === '__torch__' && parts[0] === 'torch' && parts[1] === 'classes')) {
+  if (
+    (root === 'torch' && parts[0] === 'classes') ||
+    (root === '__torch__' && parts[0] === 'torch' && parts[1] === 'classes')
+  ) {
     return 'custom-class';
   }
-  if (parts.length > 0 && root.startsWith('__') && root.endsWith('__') && !TORCHSCRIPT_ROOTS.has(root) && root !== '__annotations__' && root !== '__parameters__' && root !== '__buffers__' && root !== '__constants__') {
+  if (
+    parts.length > 0 &&
+    root.startsWith('__') &&
+    root.endsWith('__') &&
+    !TORCHSCRIPT_ROOTS.has(root) &&
+    root !== '__annotations__' &&
+    root !== '__parameters__' &&
+    root !== '__buffers__' &&
+    root !== '__constants__'
+  ) {
     return 'unknown-namespace';
   }
   return undefined;

@@ -2,7 +2,13 @@
  * Compressed streams (gzip, bzip2, xz, lzma, zlib — joblib and pandas decompress transparently): the
  * decompressed content is analysed like any other, and damage or limits in the stream are findings.
  */
-import { type CompressAnomaly, type CompressAnomalyCode, type CompressionKind, collectStream, decompressStream } from '@vacsrp/formats';
+import {
+  type CompressAnomaly,
+  type CompressAnomalyCode,
+  type CompressionKind,
+  collectStream,
+  decompressStream,
+} from '@vacsrp/formats';
 import { type Finding, makeFinding, type Severity } from '../findings.js';
 import type { RuleId } from '../rules/registry.js';
 import { type Analysis, analyse, analysePickle, type ScanState, type Target } from './artifact.js';
@@ -36,8 +42,15 @@ const SUFFIX: Readonly<Record<string, RegExp>> = {
   zlib: /\.(z|zz)$/i,
 };
 
-export async function scanCompressed(state: ScanState, t: Target, kind: Exclude<CompressionKind, 'deflate-raw'>): Promise<Analysis> {
-  const limits = { maxOutputBytes: state.limits.maxDecompressedBytes, maxRatio: state.limits.maxCompressionRatio };
+export async function scanCompressed(
+  state: ScanState,
+  t: Target,
+  kind: Exclude<CompressionKind, 'deflate-raw'>,
+): Promise<Analysis> {
+  const limits = {
+    maxOutputBytes: state.limits.maxDecompressedBytes,
+    maxRatio: state.limits.maxCompressionRatio,
+  };
   let complete: CompressAnomaly[] | undefined;
   const open = () => {
     const r = decompressStream(kind, t.content.open(), limits);

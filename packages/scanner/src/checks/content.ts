@@ -3,7 +3,13 @@
  * access when the bytes allow it (files, stored members), forward-only otherwise; always re-openable,
  * so a second interpretation (another loader's view) can be read again.
  */
-import { type ByteSource, type ByteStream, collectStream, SNIFF_HEAD_BYTES, sourceStream } from '@vacsrp/formats';
+import {
+  type ByteSource,
+  type ByteStream,
+  collectStream,
+  SNIFF_HEAD_BYTES,
+  sourceStream,
+} from '@vacsrp/formats';
 
 export interface Content {
   /** Byte count when known up front. */

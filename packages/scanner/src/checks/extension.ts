@@ -5,7 +5,14 @@
 import { type Finding, type FindingLocation, makeFinding } from '../findings.js';
 
 /** Formats (as the scanner reports them) whose loaders execute code. */
-export const EXECUTABLE_FORMATS: ReadonlySet<string> = new Set(['pickle', 'pytorch-zip', 'pytorch-legacy', 'pytorch-tar', 'torchscript', 'joblib']);
+export const EXECUTABLE_FORMATS: ReadonlySet<string> = new Set([
+  'pickle',
+  'pytorch-zip',
+  'pytorch-legacy',
+  'pytorch-tar',
+  'torchscript',
+  'joblib',
+]);
 
 /** Extension → formats a file with it may legitimately contain. */
 const EXPECTED: Readonly<Record<string, readonly string[]>> = {
@@ -18,7 +25,18 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   '.sav': ['pickle', 'joblib', 'zlib', 'gzip', 'bzip2', 'xz', 'lzma'],
   '.pt': ['pytorch-zip', 'pytorch-legacy', 'pytorch-tar', 'torchscript', 'pickle', 'zip'],
   '.pth': ['pytorch-zip', 'pytorch-legacy', 'pytorch-tar', 'torchscript', 'pickle', 'zip'],
-  '.bin': ['pytorch-zip', 'pytorch-legacy', 'pytorch-tar', 'torchscript', 'pickle', 'zip', 'data', 'safetensors', 'gguf', 'text'],
+  '.bin': [
+    'pytorch-zip',
+    'pytorch-legacy',
+    'pytorch-tar',
+    'torchscript',
+    'pickle',
+    'zip',
+    'data',
+    'safetensors',
+    'gguf',
+    'text',
+  ],
   '.ckpt': ['pytorch-zip', 'pytorch-legacy', 'pytorch-tar', 'torchscript', 'pickle', 'zip'],
   '.tar': ['tar', 'pytorch-tar'],
   '.npy': ['npy'],

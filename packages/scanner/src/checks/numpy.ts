@@ -1,5 +1,5 @@
 /** NumPy .npy: header checks, and the pickle body of object arrays. */
-import { type NpyAnomalyCode, NPY_MAX_HEADER, parseNpyHeader } from '@vacsrp/formats';
+import { NPY_MAX_HEADER, type NpyAnomalyCode, parseNpyHeader } from '@vacsrp/formats';
 import { makeFinding } from '../findings.js';
 import type { Analysis, ScanState, Target } from './artifact.js';
 import { scanPickle } from './pickle.js';
@@ -46,7 +46,9 @@ export async function scanNpy(state: ScanState, t: Target, sniffed: Uint8Array):
   // Offsets inside the body are relative to it; report them as file offsets.
   state.findings.push(
     ...outcome.findings.map((f) =>
-      f.location.offset !== undefined ? { ...f, location: { ...f.location, offset: f.location.offset + header.dataOffset } } : f,
+      f.location.offset !== undefined
+        ? { ...f, location: { ...f.location, offset: f.location.offset + header.dataOffset } }
+        : f,
     ),
   );
   return { format: 'npy' };

@@ -4,15 +4,15 @@
  */
 import {
   type ByteStream,
+  describeValue,
+  joblibAfterBuild,
   type PickleAnomalyCode,
   type PickleEvent,
   type PickleRunResult,
-  StreamReader,
-  type Value,
-  describeValue,
-  joblibAfterBuild,
   readPickleStreams,
+  StreamReader,
   sniff,
+  type Value,
 } from '@vacsrp/formats';
 import { type Finding, type FindingLocation, makeFinding } from '../findings.js';
 import type { Policy, PolicyContext } from '../policy/policy.js';
@@ -144,7 +144,10 @@ class StreamAnalysis {
           makeFinding('VAC-PKL-004', {
             message: `STACK_GLOBAL imports a name computed at load time (module ${describeValue(e.module, 80)}, name ${describeValue(e.name, 80)})`,
             location: this.loc(e.offset, e.index),
-            evidence: { opcode: 'STACK_GLOBAL', excerpt: `${describeValue(e.module, 80)} . ${describeValue(e.name, 80)}` },
+            evidence: {
+              opcode: 'STACK_GLOBAL',
+              excerpt: `${describeValue(e.module, 80)} . ${describeValue(e.name, 80)}`,
+            },
           }),
         );
         return;
@@ -187,7 +190,16 @@ class StreamAnalysis {
       const use =
         this.uses.get(key) ??
         // BUILD-planted callables are imported earlier; make sure the call is attributed anyway.
-        ({ module: callee.module, name: callee.name, offset: e.offset, index: e.index, importOpcode: e.opcode, calls: new Set(), unsafeCalls: 0, safeCalls: 0 } satisfies NameUse);
+        ({
+          module: callee.module,
+          name: callee.name,
+          offset: e.offset,
+          index: e.index,
+          importOpcode: e.opcode,
+          calls: new Set(),
+          unsafeCalls: 0,
+          safeCalls: 0,
+        } satisfies NameUse);
       this.uses.set(key, use);
       use.calls.add(e.opcode);
       if (this.env.policy.safeGetattr.has(key) && this.isSafeGetattr(e.args)) use.safeCalls++;
@@ -212,7 +224,13 @@ class StreamAnalysis {
   private isSafeGetattr(args: Value): boolean {
     if (args.t !== 'tuple' || args.items.length !== 2) return false;
     const [obj, attr] = args.items;
-    return obj !== undefined && attr?.t === 'str' && !attr.truncated && /^[A-Za-z][A-Za-z0-9_]*$/.test(attr.v) && this.allowedValue(obj);
+    return (
+      obj !== undefined &&
+      attr?.t === 'str' &&
+      !attr.truncated &&
+      /^[A-Za-z][A-Za-z0-9_]*$/.test(attr.v) &&
+      this.allowedValue(obj)
+    );
   }
 
   /** Records globals passed as values and bytes that may be nested pickles. */
@@ -224,7 +242,8 @@ class StreamAnalysis {
         return;
       case 'bytes':
       case 'str':
-        if (v.len >= 2 && !this.allowedValue(via)) this.nestedBytes.push({ bytes: v, via: describeValue(via, 80), offset });
+        if (v.len >= 2 && !this.allowedValue(via))
+          this.nestedBytes.push({ bytes: v, via: describeValue(via, 80), offset });
         return;
       case 'tuple':
       case 'list':
@@ -252,7 +271,12 @@ class StreamAnalysis {
     if (ctx === 'torch' || ctx === 'torchscript') {
       const items = pid.t === 'tuple' ? pid.items : [];
       const [tag, type, key, , numel] = items;
-      if (tag?.t === 'str' && tag.v === 'storage' && key?.t === 'str' && (type?.t === 'global' || type?.t === 'call')) {
+      if (
+        tag?.t === 'str' &&
+        tag.v === 'storage' &&
+        key?.t === 'str' &&
+        (type?.t === 'global' || type?.t === 'call')
+      ) {
         this.storages.push({
           key: key.v,
           ...(numel?.t === 'int' ? { numel: numel.v } : {}),
@@ -278,7 +302,10 @@ class StreamAnalysis {
       const verdict = policy.verdict(use.module, use.name, this.target.context);
       if (verdict.kind === 'allowed') continue;
       const onlySafeGetattr =
-        policy.safeGetattr.has(key) && use.unsafeCalls === 0 && use.safeCalls > 0 && !this.passedAsValue.has(key);
+        policy.safeGetattr.has(key) &&
+        use.unsafeCalls === 0 &&
+        use.safeCalls > 0 &&
+        !this.passedAsValue.has(key);
       if (onlySafeGetattr) continue;
       const called = use.unsafeCalls > 0;
       const opcodes = [use.importOpcode, ...[...use.calls].filter((c) => c !== use.importOpcode)].join('→');
@@ -390,7 +417,8 @@ async function nestedFindings(
 ): Promise<Finding[]> {
   const raw = n.bytes.t === 'bytes' ? n.bytes.v : latin1Bytes(n.bytes.v);
   const kind = sniff(raw.subarray(0, 1024), raw.length);
-  if (kind !== 'pickle' && kind !== 'text' && kind !== 'unknown' && kind !== 'zlib' && kind !== 'gzip') return [];
+  if (kind !== 'pickle' && kind !== 'text' && kind !== 'unknown' && kind !== 'zlib' && kind !== 'gzip')
+    return [];
   const location: FindingLocation = {
     ...target.location,
     members: [...(target.location.members ?? []), `<argument of ${n.via} at byte ${n.offset}>`],
@@ -408,7 +436,11 @@ async function nestedFindings(
   ];
 }
 
-async function alternateFindings(s: PickleRunResult, target: PickleTarget, env: PickleEnv): Promise<Finding[]> {
+async function alternateFindings(
+  s: PickleRunResult,
+  target: PickleTarget,
+  env: PickleEnv,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const alt of s.alternateStarts.slice(0, 64)) {
     // Cheap check on the kept window first; re-read the content only when a pickle really starts there.
@@ -422,13 +454,20 @@ async function alternateFindings(s: PickleRunResult, target: PickleTarget, env: 
     const full = await scanPickle(
       {
         ...target,
-        location: { ...target.location, members: [...(target.location.members ?? []), `<as read by a plain unpickler from byte ${alt.offset}>`] },
+        location: {
+          ...target.location,
+          members: [
+            ...(target.location.members ?? []),
+            `<as read by a plain unpickler from byte ${alt.offset}>`,
+          ],
+        },
         open: () => target.open(alt.offset),
         probe: true,
       },
       env,
     );
-    if (full.isPickle) out.push(...full.findings.filter((f) => f.ruleId !== 'VAC-PKL-006' && f.ruleId !== 'VAC-PKL-008'));
+    if (full.isPickle)
+      out.push(...full.findings.filter((f) => f.ruleId !== 'VAC-PKL-006' && f.ruleId !== 'VAC-PKL-008'));
   }
   return out;
 }

@@ -98,7 +98,10 @@ export class Policy {
   denyMatch(module: string, name: string): string | undefined {
     const mparts = module.split('.');
     const parts = [...mparts, ...name.split('.')];
-    if (this.data.deny.dunderNames && parts.slice(mparts.length).some((p) => p.length > 4 && p.startsWith('__') && p.endsWith('__'))) {
+    if (
+      this.data.deny.dunderNames &&
+      parts.slice(mparts.length).some((p) => p.length > 4 && p.startsWith('__') && p.endsWith('__'))
+    ) {
       return 'dunder attribute traversal';
     }
     for (let j = 1; j <= parts.length; j++) {
@@ -121,20 +124,27 @@ export class Policy {
   }
 }
 
-
 /** Loads a user policy file and merges it over the built-in one (entries are added, never removed). */
 export async function loadPolicyFile(path: string, base: Policy = BUILTIN_POLICY): Promise<Policy> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new PolicyError('POLICY_UNREADABLE', `cannot read policy file ${path}: ${(cause as Error).message}`, { cause });
+    throw new PolicyError(
+      'POLICY_UNREADABLE',
+      `cannot read policy file ${path}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new PolicyError('POLICY_NOT_JSON', `policy file ${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new PolicyError(
+      'POLICY_NOT_JSON',
+      `policy file ${path} is not valid JSON: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   return new Policy(mergePolicies(base.data, validatePolicy(json, path)));
 }
@@ -154,7 +164,9 @@ export function mergePolicies(base: PolicyData, extra: PolicyData): PolicyData {
       patterns: [...base.allow.patterns, ...extra.allow.patterns],
       contextExact: ctx,
     },
-    safeGetattr: { callables: [...(base.safeGetattr?.callables ?? []), ...(extra.safeGetattr?.callables ?? [])] },
+    safeGetattr: {
+      callables: [...(base.safeGetattr?.callables ?? []), ...(extra.safeGetattr?.callables ?? [])],
+    },
     deny: {
       modules: [...base.deny.modules, ...extra.deny.modules],
       dunderNames: (base.deny.dunderNames ?? false) || (extra.deny.dunderNames ?? false),
@@ -171,11 +183,17 @@ function invalid(where: string, path: string, what: string): never {
   throw new PolicyError('POLICY_INVALID', `${where}: ${path} ${what}`);
 }
 
-function obj(v: Json, where: string, path: string, keys: { required: string[]; optional: string[] }): Record<string, Json> {
+function obj(
+  v: Json,
+  where: string,
+  path: string,
+  keys: { required: string[]; optional: string[] },
+): Record<string, Json> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) invalid(where, path, 'must be an object');
   const rec = v as Record<string, Json>;
   for (const k of Object.keys(rec)) {
-    if (!keys.required.includes(k) && !keys.optional.includes(k)) invalid(where, `${path}.${k}`, 'is not a known property');
+    if (!keys.required.includes(k) && !keys.optional.includes(k))
+      invalid(where, `${path}.${k}`, 'is not a known property');
   }
   for (const k of keys.required) if (!(k in rec)) invalid(where, `${path}.${k}`, 'is required');
   return rec;
@@ -184,7 +202,8 @@ function obj(v: Json, where: string, path: string, keys: { required: string[]; o
 function strArray(v: Json, where: string, path: string, check?: (s: string) => boolean, hint = ''): string[] {
   if (!Array.isArray(v)) invalid(where, path, 'must be an array of strings');
   return v.map((s, i) => {
-    if (typeof s !== 'string' || s.length === 0 || s.length > 512) invalid(where, `${path}[${i}]`, 'must be a non-empty string');
+    if (typeof s !== 'string' || s.length === 0 || s.length > 512)
+      invalid(where, `${path}[${i}]`, 'must be a non-empty string');
     if (check && !check(s)) invalid(where, `${path}[${i}]`, `(${JSON.stringify(s)}) ${hint}`);
     return s;
   });
@@ -204,11 +223,17 @@ export function validatePolicy(input: Json, where: string): PolicyData {
     required: ['id', 'version', 'allow', 'deny'],
     optional: ['description', 'safeGetattr', 'nestedLoaders', '$schema'],
   });
-  const allow = obj(root.allow, where, 'allow', { required: ['exact', 'patterns'], optional: ['contextExact'] });
+  const allow = obj(root.allow, where, 'allow', {
+    required: ['exact', 'patterns'],
+    optional: ['contextExact'],
+  });
   if (!Array.isArray(allow.patterns)) invalid(where, 'allow.patterns', 'must be an array');
   const patterns = (allow.patterns as Json[]).map((p, i) => {
     const at = `allow.patterns[${i}]`;
-    const rec = obj(p, where, at, { required: ['module', 'name'], optional: ['exactModule', 'contexts', 'reason'] });
+    const rec = obj(p, where, at, {
+      required: ['module', 'name'],
+      optional: ['exactModule', 'contexts', 'reason'],
+    });
     const module = str(rec.module, where, `${at}.module`);
     if (!isDotted(module)) invalid(where, `${at}.module`, 'must be a dotted module name');
     const name = str(rec.name, where, `${at}.name`);
@@ -217,12 +242,20 @@ export function validatePolicy(input: Json, where: string): PolicyData {
     } catch {
       invalid(where, `${at}.name`, 'must be a valid regular expression');
     }
-    if (!name.startsWith('^') || !name.endsWith('$')) invalid(where, `${at}.name`, "must be anchored with '^' and '$'");
-    if (rec.exactModule !== undefined && typeof rec.exactModule !== 'boolean') invalid(where, `${at}.exactModule`, 'must be a boolean');
+    if (!name.startsWith('^') || !name.endsWith('$'))
+      invalid(where, `${at}.name`, "must be anchored with '^' and '$'");
+    if (rec.exactModule !== undefined && typeof rec.exactModule !== 'boolean')
+      invalid(where, `${at}.exactModule`, 'must be a boolean');
     const contexts =
       rec.contexts === undefined
         ? undefined
-        : (strArray(rec.contexts, where, `${at}.contexts`, (s) => (CONTEXTS as readonly string[]).includes(s), `is not one of ${CONTEXTS.join(', ')}`) as PolicyContext[]);
+        : (strArray(
+            rec.contexts,
+            where,
+            `${at}.contexts`,
+            (s) => (CONTEXTS as readonly string[]).includes(s),
+            `is not one of ${CONTEXTS.join(', ')}`,
+          ) as PolicyContext[]);
     return {
       module,
       name,
@@ -233,18 +266,30 @@ export function validatePolicy(input: Json, where: string): PolicyData {
   });
   let contextExact: Partial<Record<PolicyContext, string[]>> | undefined;
   if (allow.contextExact !== undefined) {
-    const rec = obj(allow.contextExact, where, 'allow.contextExact', { required: [], optional: [...CONTEXTS] });
+    const rec = obj(allow.contextExact, where, 'allow.contextExact', {
+      required: [],
+      optional: [...CONTEXTS],
+    });
     contextExact = {};
     for (const [k, v] of Object.entries(rec)) {
-      contextExact[k as PolicyContext] = strArray(v, where, `allow.contextExact.${k}`, isQualified, 'must be module.name');
+      contextExact[k as PolicyContext] = strArray(
+        v,
+        where,
+        `allow.contextExact.${k}`,
+        isQualified,
+        'must be module.name',
+      );
     }
   }
   const deny = obj(root.deny, where, 'deny', { required: ['modules'], optional: ['dunderNames'] });
-  if (deny.dunderNames !== undefined && typeof deny.dunderNames !== 'boolean') invalid(where, 'deny.dunderNames', 'must be a boolean');
+  if (deny.dunderNames !== undefined && typeof deny.dunderNames !== 'boolean')
+    invalid(where, 'deny.dunderNames', 'must be a boolean');
   let safeGetattr: PolicyData['safeGetattr'];
   if (root.safeGetattr !== undefined) {
     const rec = obj(root.safeGetattr, where, 'safeGetattr', { required: ['callables'], optional: ['rule'] });
-    safeGetattr = { callables: strArray(rec.callables, where, 'safeGetattr.callables', isQualified, 'must be module.name') };
+    safeGetattr = {
+      callables: strArray(rec.callables, where, 'safeGetattr.callables', isQualified, 'must be module.name'),
+    };
   }
   return {
     id: str(root.id, where, 'id'),
@@ -261,7 +306,15 @@ export function validatePolicy(input: Json, where: string): PolicyData {
       ...(deny.dunderNames !== undefined ? { dunderNames: deny.dunderNames as boolean } : {}),
     },
     ...(root.nestedLoaders !== undefined
-      ? { nestedLoaders: strArray(root.nestedLoaders, where, 'nestedLoaders', isQualified, 'must be module.name') }
+      ? {
+          nestedLoaders: strArray(
+            root.nestedLoaders,
+            where,
+            'nestedLoaders',
+            isQualified,
+            'must be module.name',
+          ),
+        }
       : {}),
   };
 }

@@ -56,7 +56,7 @@ const defs = {
     severity: 'medium',
     criterion: 'MI-1',
     description:
-      'A pickle stream imports a module attribute that is not in the allowlist. Importing runs the module\'s top-level code and makes the object available to later opcodes.',
+      "A pickle stream imports a module attribute that is not in the allowlist. Importing runs the module's top-level code and makes the object available to later opcodes.",
     remediation: REPLACE_PICKLE,
     references: [cwe(502), UNSAFE_ARTIFACT],
   },
@@ -74,7 +74,7 @@ const defs = {
     severity: 'high',
     criterion: 'MI-1',
     description:
-      'EXT opcodes resolve a callable through copyreg\'s extension registry, which no ML framework uses; the target never appears as a GLOBAL.',
+      "EXT opcodes resolve a callable through copyreg's extension registry, which no ML framework uses; the target never appears as a GLOBAL.",
     remediation: REPLACE_PICKLE,
     references: [cwe(502), UNSAFE_ARTIFACT],
   },
@@ -146,7 +146,8 @@ const defs = {
     criterion: 'MI-3',
     description:
       'The stream exceeded a named analysis limit (stack depth, memo size, string length, retained values); the part beyond it was not fully analysed.',
-    remediation: 'Split or re-export the artifact; if it is legitimate, raise the limit explicitly and rescan.',
+    remediation:
+      'Split or re-export the artifact; if it is legitimate, raise the limit explicitly and rescan.',
     references: [cwe(400), DENIAL],
   },
   'VAC-PKL-014': {
@@ -154,7 +155,7 @@ const defs = {
     severity: 'low',
     criterion: 'MI-2',
     description:
-      'A PERSID/BINPERSID opcode passes an identifier that is not the (\'storage\', type, key, location, size) tuple PyTorch writes; the loading application\'s own hook decides what it does.',
+      "A PERSID/BINPERSID opcode passes an identifier that is not the ('storage', type, key, location, size) tuple PyTorch writes; the loading application's own hook decides what it does.",
     remediation: 'Confirm which application loads this artifact and what its persistent_load does.',
     references: [cwe(502)],
   },
@@ -163,7 +164,7 @@ const defs = {
     severity: 'high',
     criterion: 'MI-2',
     description:
-      'A member\'s local file header (name, method, sizes or flags) differs from its central directory entry. PyTorch\'s reader trusts the central directory while other tools compare or use the local header (CVE-2025-1944).',
+      "A member's local file header (name, method, sizes or flags) differs from its central directory entry. PyTorch's reader trusts the central directory while other tools compare or use the local header (CVE-2025-1944).",
     remediation: REBUILD_ARCHIVE,
     references: [cwe(436), cve('CVE-2025-1944'), SUPPLY_CHAIN_MODEL],
   },
@@ -172,7 +173,7 @@ const defs = {
     severity: 'high',
     criterion: 'MI-2',
     description:
-      'General-purpose flag bits 0 (encrypted), 5 (patched data) or 6 (strong encryption) are set. Python\'s zipfile refuses the member while PyTorch ignores the bits and loads it (CVE-2025-1945).',
+      "General-purpose flag bits 0 (encrypted), 5 (patched data) or 6 (strong encryption) are set. Python's zipfile refuses the member while PyTorch ignores the bits and loads it (CVE-2025-1945).",
     remediation: REBUILD_ARCHIVE,
     references: [cwe(436), cve('CVE-2025-1945'), SUPPLY_CHAIN_MODEL],
   },
@@ -214,7 +215,8 @@ const defs = {
     title: 'Archive member path escapes the extraction directory',
     severity: 'high',
     criterion: 'MI-2',
-    description: 'A member name contains ".." components, so extracting the archive writes outside the target directory (Zip Slip / tar slip).',
+    description:
+      'A member name contains ".." components, so extracting the archive writes outside the target directory (Zip Slip / tar slip).',
     remediation: 'Rebuild the archive with relative member names that stay inside the model directory.',
     references: [cwe(22), cve('CVE-2024-5187'), SUPPLY_CHAIN_MODEL],
   },
@@ -230,7 +232,8 @@ const defs = {
     title: 'Archive member is a link',
     severity: 'high',
     criterion: 'MI-2',
-    description: 'A symbolic or hard link member lets extraction or later writes reach files outside the archive.',
+    description:
+      'A symbolic or hard link member lets extraction or later writes reach files outside the archive.',
     remediation: 'Replace links with the files they point to.',
     references: [cwe(59), cwe(22)],
   },
@@ -257,7 +260,8 @@ const defs = {
     criterion: 'MI-3',
     description:
       'A compressed stream expands beyond the size or ratio limit (a decompression bomb or an unusually large member); the rest was not analysed.',
-    remediation: 'Check whether the artifact is a decompression bomb; if not, raise the limit explicitly and rescan.',
+    remediation:
+      'Check whether the artifact is a decompression bomb; if not, raise the limit explicitly and rescan.',
     references: [cwe(409), DENIAL],
   },
   'VAC-ARC-007': {
@@ -272,7 +276,8 @@ const defs = {
     title: 'Corrupt compressed stream',
     severity: 'medium',
     criterion: 'MI-3',
-    description: 'A gzip, bzip2, xz, lzma, zlib or deflate stream is corrupt or truncated; content after the fault was not analysed.',
+    description:
+      'A gzip, bzip2, xz, lzma, zlib or deflate stream is corrupt or truncated; content after the fault was not analysed.',
     remediation: 'Regenerate the artifact.',
     references: [cwe(20)],
   },
@@ -291,7 +296,8 @@ const defs = {
     criterion: 'MI-4',
     description:
       'A TorchScript archive (code/, constants.pkl). It is not weights-only loadable: torch.jit.load runs its serialized TorchScript code when methods are called.',
-    remediation: 'Ship weights as a state dict or safetensors; ship TorchScript only where the deployment needs it and review its code/ files.',
+    remediation:
+      'Ship weights as a state dict or safetensors; ship TorchScript only where the deployment needs it and review its code/ files.',
     references: [cve('CVE-2025-32434'), UNSAFE_ARTIFACT],
   },
   'VAC-PT-003': {
@@ -325,7 +331,7 @@ const defs = {
     severity: 'medium',
     criterion: 'MI-4',
     description:
-      'The array\'s dtype holds Python objects, so its body is a pickle and numpy.load needs allow_pickle=True. The embedded pickle is analysed separately.',
+      "The array's dtype holds Python objects, so its body is a pickle and numpy.load needs allow_pickle=True. The embedded pickle is analysed separately.",
     remediation: 'Store numeric arrays only; encode strings and structures in a data format such as JSON.',
     references: [cwe(502), cve('CVE-2019-6446'), UNSAFE_ARTIFACT],
   },
@@ -333,7 +339,8 @@ const defs = {
     title: 'Malformed NumPy header',
     severity: 'medium',
     criterion: 'MI-3',
-    description: 'The .npy header is not a valid dictionary literal with descr, fortran_order and shape, or its declared size does not fit the file.',
+    description:
+      'The .npy header is not a valid dictionary literal with descr, fortran_order and shape, or its declared size does not fit the file.',
     remediation: 'Regenerate the array with numpy.save.',
     references: [cwe(20)],
   },
@@ -350,7 +357,8 @@ const defs = {
     title: 'Symbolic link leaves the scanned directory',
     severity: 'high',
     criterion: 'MI-2',
-    description: 'A symbolic link points outside the scanned root; loaders that follow it read files the repository does not contain. It was not followed.',
+    description:
+      'A symbolic link points outside the scanned root; loaders that follow it read files the repository does not contain. It was not followed.',
     remediation: 'Replace the link with the file it should contain.',
     references: [cwe(59), SUPPLY_CHAIN_MODEL],
   },
@@ -358,7 +366,8 @@ const defs = {
     title: 'Symbolic link inside the scanned directory',
     severity: 'info',
     criterion: 'MI-2',
-    description: 'A symbolic link points inside the scanned root; its target is scanned on its own and the link was not followed.',
+    description:
+      'A symbolic link points inside the scanned root; its target is scanned on its own and the link was not followed.',
     remediation: 'None needed; prefer regular files in model repositories.',
     references: [cwe(59)],
   },
@@ -366,7 +375,8 @@ const defs = {
     title: 'Artifact could not be read',
     severity: 'medium',
     criterion: 'MI-3',
-    description: 'The file could not be opened or read (permissions, I/O error, special file); it was not analysed.',
+    description:
+      'The file could not be opened or read (permissions, I/O error, special file); it was not analysed.',
     remediation: 'Make the file readable and rescan.',
     references: [cwe(1059)],
   },
@@ -391,7 +401,8 @@ const defs = {
     title: 'Format not analysed by this version',
     severity: 'info',
     criterion: 'MI-3',
-    description: 'The content was recognised but this version has no analyser for it yet; it is listed as skipped, not as clean.',
+    description:
+      'The content was recognised but this version has no analyser for it yet; it is listed as skipped, not as clean.',
     remediation: 'Check the release notes for support, or review the file manually.',
     references: [],
   },

@@ -7,7 +7,13 @@ import path from 'node:path';
 
 export type WalkItem =
   | { readonly kind: 'file'; readonly path: string; readonly size: number }
-  | { readonly kind: 'link'; readonly path: string; readonly target: string; readonly inside: boolean; readonly dangling: boolean }
+  | {
+      readonly kind: 'link';
+      readonly path: string;
+      readonly target: string;
+      readonly inside: boolean;
+      readonly dangling: boolean;
+    }
   | { readonly kind: 'special'; readonly path: string; readonly what: string }
   | { readonly kind: 'error'; readonly path: string; readonly message: string }
   | { readonly kind: 'limit'; readonly path: string; readonly message: string };
@@ -38,12 +44,18 @@ export async function checkRoots(roots: readonly string[]): Promise<void> {
       await lstat(r);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new WalkError(code === 'ENOENT' ? 'PATH_NOT_FOUND' : 'PATH_UNREADABLE', `${r}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+      throw new WalkError(
+        code === 'ENOENT' ? 'PATH_NOT_FOUND' : 'PATH_UNREADABLE',
+        `${r}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+      );
     }
   }
 }
 
-export async function walkRoots(roots: readonly string[], limits: WalkLimits = WALK_LIMITS): Promise<WalkItem[]> {
+export async function walkRoots(
+  roots: readonly string[],
+  limits: WalkLimits = WALK_LIMITS,
+): Promise<WalkItem[]> {
   const items: WalkItem[] = [];
   const seen = new Set<string>();
   for (const root of roots) {
@@ -54,7 +66,8 @@ export async function walkRoots(roots: readonly string[], limits: WalkLimits = W
 
   async function visit(p: string, rootReal: string, depth: number): Promise<void> {
     if (items.length >= limits.maxFiles) {
-      if (items[items.length - 1]?.kind !== 'limit') items.push({ kind: 'limit', path: p, message: `more than ${limits.maxFiles} files` });
+      if (items[items.length - 1]?.kind !== 'limit')
+        items.push({ kind: 'limit', path: p, message: `more than ${limits.maxFiles} files` });
       return;
     }
     let st: Awaited<ReturnType<typeof lstat>>;
@@ -78,7 +91,11 @@ export async function walkRoots(roots: readonly string[], limits: WalkLimits = W
     }
     if (st.isDirectory()) {
       if (depth >= limits.maxDirDepth) {
-        items.push({ kind: 'limit', path: p, message: `directory nesting deeper than ${limits.maxDirDepth}` });
+        items.push({
+          kind: 'limit',
+          path: p,
+          message: `directory nesting deeper than ${limits.maxDirDepth}`,
+        });
         return;
       }
       let names: string[];
@@ -93,7 +110,11 @@ export async function walkRoots(roots: readonly string[], limits: WalkLimits = W
       for (const n of names) await visit(path.join(p, n), rootReal, depth + 1);
       return;
     }
-    items.push({ kind: 'special', path: p, what: st.isFIFO() ? 'FIFO' : st.isSocket() ? 'socket' : 'device' });
+    items.push({
+      kind: 'special',
+      path: p,
+      what: st.isFIFO() ? 'FIFO' : st.isSocket() ? 'socket' : 'device',
+    });
   }
 }
 

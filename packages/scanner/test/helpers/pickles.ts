@@ -4,7 +4,9 @@ const enc = new TextEncoder();
 export type Part = Uint8Array | string | number[];
 
 export function bytes(...parts: Part[]): Uint8Array {
-  const chunks = parts.map((p) => (typeof p === 'string' ? latin1(p) : p instanceof Uint8Array ? p : Uint8Array.from(p)));
+  const chunks = parts.map((p) =>
+    typeof p === 'string' ? latin1(p) : p instanceof Uint8Array ? p : Uint8Array.from(p),
+  );
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let o = 0;
   for (const c of chunks) {
