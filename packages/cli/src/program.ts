@@ -5,6 +5,7 @@
 
 import { SEVERITIES } from '@vacsrp/scanner';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_DEMO_DIR, runDemo } from './commands/demo.js';
 import { FORMATS, runScan, type ScanDeps, type ScanFlags } from './commands/scan.js';
 import { EXIT } from './exit-codes.js';
 import { errorLine, messageOf } from './output.js';
@@ -97,6 +98,22 @@ export function buildProgram(deps: CliDeps, setExitCode: (code: number) => void)
     .addHelpText('after', SCAN_HELP)
     .action(async (paths: string[], flags: ScanFlags) => {
       setExitCode(await runScan(paths, flags, deps));
+    });
+
+  program
+    .command('demo')
+    .description('write a small demo model repository (generated in code) and scan it')
+    .argument('[dir]', 'where to write the demo files', DEFAULT_DEMO_DIR)
+    .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text'))
+    .option('--no-digest', 'do not compute SHA-256 digests of artifacts')
+    .option('--color', 'colour the text report even when stdout is not a terminal')
+    .option('--no-color', 'never colour the text report')
+    .option('-q, --quiet', 'no progress or summary on stderr')
+    .configureOutput(output('vacsrp demo --help'))
+    .exitOverride()
+    .addHelpText('after', `\nThe demo holds critical findings on purpose, so it exits 1.\n${EXIT_HELP}`)
+    .action(async (dir: string, flags: Omit<ScanFlags, 'failOn'>) => {
+      setExitCode(await runDemo(dir, { ...flags, failOn: 'medium' }, deps));
     });
 
   return program;

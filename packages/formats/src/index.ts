@@ -1,13 +1,5 @@
 export { type Anomaly, FormatError } from './anomaly.js';
-export { decompressStream } from './compress/decompress.js';
-export {
-  COMPRESS_LIMITS,
-  type CompressAnomaly,
-  type CompressAnomalyCode,
-  type CompressionKind,
-  type CompressLimits,
-  type DecompressResult,
-} from './compress/types.js';
+export * from './compress/index.js';
 export {
   NPY_MAGIC,
   NPY_MAX_HEADER,
@@ -32,3 +24,5 @@ export {
   SliceSource,
   sourceStream,
 } from './source.js';
+export * from './tar/index.js';
+export * from './zip/index.js';

@@ -26,9 +26,9 @@ import {
   NONE,
   OBJ,
   PERSID,
-  plain,
   POP,
   PROTO,
+  plain,
   READONLY_BUFFER,
   REDUCE,
   runBytes,
@@ -46,7 +46,9 @@ const echo = { tuple: ['echo x'] };
 
 describe('calls', () => {
   it('REDUCE calls the callable under the argument tuple', async () => {
-    const r = await runBytes(asm(PROTO(2), GLOBAL('posix', 'system'), BINUNICODE('echo x'), TUPLE1, REDUCE, STOP));
+    const r = await runBytes(
+      asm(PROTO(2), GLOBAL('posix', 'system'), BINUNICODE('echo x'), TUPLE1, REDUCE, STOP),
+    );
     expect(r.calls).toHaveLength(1);
     const c = r.calls[0]!;
     expect([c.opcode, plain(c.callee), plain(c.args), c.kwargs, c.offset, c.index]).toEqual([
@@ -62,7 +64,16 @@ describe('calls', () => {
 
   it('NEWOBJ calls cls.__new__(cls, *args)', async () => {
     const r = await runBytes(
-      asm(PROTO(2), GLOBAL('functools', 'partial'), GLOBAL('posix', 'system'), TUPLE1, NEWOBJ, EMPTY_TUPLE, REDUCE, STOP),
+      asm(
+        PROTO(2),
+        GLOBAL('functools', 'partial'),
+        GLOBAL('posix', 'system'),
+        TUPLE1,
+        NEWOBJ,
+        EMPTY_TUPLE,
+        REDUCE,
+        STOP,
+      ),
     );
     expect(r.calls.map((c) => [c.opcode, plain(c.callee)])).toEqual([
       ['NEWOBJ', { global: 'functools.partial' }],
@@ -95,7 +106,17 @@ describe('calls', () => {
 
   it('OBJ calls the first item after the MARK with the rest, even when the result is POPped', async () => {
     const r = await runBytes(
-      asm(PROTO(1), MARK, GLOBAL('smtplib', 'SMTP'), SHORT_BINUNICODE('127.0.0.1'), BININT1(25), OBJ, POP, NONE, STOP),
+      asm(
+        PROTO(1),
+        MARK,
+        GLOBAL('smtplib', 'SMTP'),
+        SHORT_BINUNICODE('127.0.0.1'),
+        BININT1(25),
+        OBJ,
+        POP,
+        NONE,
+        STOP,
+      ),
     );
     expect(r.calls.map((c) => [c.opcode, plain(c.callee), plain(c.args)])).toEqual([
       ['OBJ', { global: 'smtplib.SMTP' }, { tuple: ['127.0.0.1', { int: '25' }] }],
@@ -165,7 +186,9 @@ describe('BUILD', () => {
     );
     expect(r.all.map((e) => e.kind)).toEqual(['import', 'call', 'import', 'build-attribute', 'call']);
     const planted = r.all[3]!;
-    expect(planted.kind === 'build-attribute' && [plain(planted.target), planted.name, plain(planted.value)]).toEqual([
+    expect(
+      planted.kind === 'build-attribute' && [plain(planted.target), planted.name, plain(planted.value)],
+    ).toEqual([
       { call: { global: 'argparse.Namespace' }, op: 'REDUCE', args: { tuple: [] } },
       '__setstate__',
       posixSystem,
@@ -192,7 +215,18 @@ describe('BUILD', () => {
 
   it('setting an attribute on an imported object is a build-attribute event', async () => {
     const r = await runBytes(
-      asm(PROTO(4), GLOBAL('numpy', 'prod'), NONE, EMPTY_DICT, SHORT_BINUNICODE('a'), SHORT_BINUNICODE('os'), SETITEM, TUPLE2, BUILD, STOP),
+      asm(
+        PROTO(4),
+        GLOBAL('numpy', 'prod'),
+        NONE,
+        EMPTY_DICT,
+        SHORT_BINUNICODE('a'),
+        SHORT_BINUNICODE('os'),
+        SETITEM,
+        TUPLE2,
+        BUILD,
+        STOP,
+      ),
     );
     const e = r.all[1]!;
     expect(e.kind === 'build-attribute' && [plain(e.target), e.name, plain(e.value), e.offset]).toEqual([
@@ -232,7 +266,16 @@ describe('EXT1, EXT2, EXT4 (copyreg extension registry)', () => {
 describe('persistent ids', () => {
   it('PERSID reports its text operand; BINPERSID the value it pops', async () => {
     const r = await runBytes(
-      asm(PROTO(2), PERSID('storage_0'), SHORT_BINUNICODE('storage'), SHORT_BINUNICODE('0'), TUPLE2, BINPERSID, TUPLE2, STOP),
+      asm(
+        PROTO(2),
+        PERSID('storage_0'),
+        SHORT_BINUNICODE('storage'),
+        SHORT_BINUNICODE('0'),
+        TUPLE2,
+        BINPERSID,
+        TUPLE2,
+        STOP,
+      ),
     );
     expect(r.all.map((e) => e.kind === 'persistent-id' && [plain(e.pid), e.offset])).toEqual([
       ['storage_0', 2],

@@ -22,9 +22,9 @@ import {
   MARK,
   MEMOIZE,
   NONE,
-  plain,
   POP,
   PROTO,
+  plain,
   REDUCE,
   runBytes,
   SETITEM,
@@ -35,7 +35,6 @@ import {
   STACK_GLOBAL,
   STOP,
   STRING,
-  TUPLE1,
   TUPLE2,
   UNICODE,
 } from './helpers/pickle-asm.js';
@@ -112,7 +111,9 @@ describe('_compat_pickle (Python 2 names)', () => {
 
   for (const proto of [3, 4, 5]) {
     it(`does not rewrite at protocol ${proto}`, async () => {
-      const r = await runBytes(asm(PROTO(proto), GLOBAL('__builtin__', 'eval'), GLOBAL('cPickle', 'loads'), TUPLE2, STOP));
+      const r = await runBytes(
+        asm(PROTO(proto), GLOBAL('__builtin__', 'eval'), GLOBAL('cPickle', 'loads'), TUPLE2, STOP),
+      );
       expect(r.imports).toEqual(['__builtin__.eval', 'cPickle.loads']);
       expect(r.all.every((e) => e.kind === 'import' && e.writtenAs === undefined)).toBe(true);
     });
@@ -151,7 +152,9 @@ describe('_compat_pickle (Python 2 names)', () => {
     const imp = Object.entries(COMPAT_IMPORT_MAPPING).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const name = Object.entries(COMPAT_NAME_MAPPING).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     expect([imp.length, name.length]).toEqual([55, 88]);
-    const digest = createHash('sha256').update(JSON.stringify([imp, name])).digest('hex');
+    const digest = createHash('sha256')
+      .update(JSON.stringify([imp, name]))
+      .digest('hex');
     expect(digest).toBe('66cec12306d15381ac4ff3da049f0618d23101d7f97443f5f6f2b363767c8277');
   });
 });
@@ -162,13 +165,26 @@ describe('dotted names (attribute walk from protocol 4)', () => {
       asm(PROTO(4), SG('pathlib', 'os.system'), GLOBAL('numpy', 'core._internal.sys.modules'), TUPLE2, STOP),
     );
     expect(r.all).toEqual([
-      expect.objectContaining({ kind: 'import', module: 'pathlib', name: 'os.system', opcode: 'STACK_GLOBAL', protocol: 4 }),
-      expect.objectContaining({ kind: 'import', module: 'numpy', name: 'core._internal.sys.modules', opcode: 'GLOBAL' }),
+      expect.objectContaining({
+        kind: 'import',
+        module: 'pathlib',
+        name: 'os.system',
+        opcode: 'STACK_GLOBAL',
+        protocol: 4,
+      }),
+      expect.objectContaining({
+        kind: 'import',
+        module: 'numpy',
+        name: 'core._internal.sys.modules',
+        opcode: 'GLOBAL',
+      }),
     ]);
   });
 
   it('reports introspection chains through builtins in full', async () => {
-    const r = await runBytes(asm(PROTO(4), GLOBAL('builtins', 'print.__class__.__base__.__subclasses__'), STOP));
+    const r = await runBytes(
+      asm(PROTO(4), GLOBAL('builtins', 'print.__class__.__base__.__subclasses__'), STOP),
+    );
     expect(r.imports).toEqual(['builtins.print.__class__.__base__.__subclasses__']);
   });
 
@@ -240,7 +256,13 @@ describe('STACK_GLOBAL operands', () => {
 
   it('takes operands from UNICODE with escapes', async () => {
     const r = await runBytes(
-      asm(PROTO(4), UNICODE('\\u0070\\u006f\\u0073\\u0069\\u0078'), UNICODE('\\u0073ystem'), STACK_GLOBAL, STOP),
+      asm(
+        PROTO(4),
+        UNICODE('\\u0070\\u006f\\u0073\\u0069\\u0078'),
+        UNICODE('\\u0073ystem'),
+        STACK_GLOBAL,
+        STOP,
+      ),
     );
     expect(r.imports).toEqual(['posix.system']);
   });
@@ -267,14 +289,18 @@ describe('STACK_GLOBAL operands', () => {
     const dyn = r.all.filter((e) => e.kind === 'dynamic-import');
     expect(dyn).toHaveLength(1);
     const d = dyn[0]!;
-    expect(d.kind === 'dynamic-import' && plain(d.module)).toMatchObject({ call: { global: 'builtins.str.join' }, op: 'REDUCE' });
+    expect(d.kind === 'dynamic-import' && plain(d.module)).toMatchObject({
+      call: { global: 'builtins.str.join' },
+      op: 'REDUCE',
+    });
     expect(d.kind === 'dynamic-import' && plain(d.name)).toBe('system');
     expect(r.end).toBe('stop');
   });
 
   it('an operand that is an imported attribute (GLOBAL) is a dynamic import: BUILD-setattr chain (B3)', async () => {
     // numpy.prod.a = 'os'; numpy.prod.b = 'system'; STACK_GLOBAL(numpy.prod.a, numpy.prod.b)
-    const slot = (k: string, v: string) => asm(NONE, EMPTY_DICT, SHORT_BINUNICODE(k), SHORT_BINUNICODE(v), SETITEM, TUPLE2);
+    const slot = (k: string, v: string) =>
+      asm(NONE, EMPTY_DICT, SHORT_BINUNICODE(k), SHORT_BINUNICODE(v), SETITEM, TUPLE2);
     const r = await runBytes(
       asm(
         PROTO(4),
@@ -297,9 +323,18 @@ describe('STACK_GLOBAL operands', () => {
       ),
     );
     const kinds = r.all.map((e) => e.kind);
-    expect(kinds).toEqual(['import', 'build-attribute', 'build-attribute', 'import', 'import', 'dynamic-import']);
+    expect(kinds).toEqual([
+      'import',
+      'build-attribute',
+      'build-attribute',
+      'import',
+      'import',
+      'dynamic-import',
+    ]);
     const planted = r.all.filter((e) => e.kind === 'build-attribute');
-    expect(planted.map((e) => e.kind === 'build-attribute' && [plain(e.target), e.name, plain(e.value)])).toEqual([
+    expect(
+      planted.map((e) => e.kind === 'build-attribute' && [plain(e.target), e.name, plain(e.value)]),
+    ).toEqual([
       [{ global: 'numpy.prod' }, 'a', 'os'],
       [{ global: 'numpy.prod' }, 'b', 'system'],
     ]);
@@ -326,8 +361,12 @@ describe('STACK_GLOBAL operands', () => {
   });
 
   it('needs two operands above the MARK', async () => {
-    expect((await runBytes(asm(PROTO(4), SHORT_BINUNICODE('os'), STACK_GLOBAL, STOP))).codes).toEqual(['STACK_UNDERFLOW']);
-    const r = await runBytes(asm(PROTO(4), SHORT_BINUNICODE('os'), MARK, SHORT_BINUNICODE('system'), STACK_GLOBAL, STOP));
+    expect((await runBytes(asm(PROTO(4), SHORT_BINUNICODE('os'), STACK_GLOBAL, STOP))).codes).toEqual([
+      'STACK_UNDERFLOW',
+    ]);
+    const r = await runBytes(
+      asm(PROTO(4), SHORT_BINUNICODE('os'), MARK, SHORT_BINUNICODE('system'), STACK_GLOBAL, STOP),
+    );
     expect(r.codes).toEqual(['STACK_UNDERFLOW']);
   });
 });

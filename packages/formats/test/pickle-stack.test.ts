@@ -8,7 +8,6 @@ import {
   APPEND,
   APPENDS,
   asm,
-  BINBYTES,
   BINGET,
   BININT1,
   BINPUT,
@@ -31,11 +30,11 @@ import {
   MEMOIZE,
   NONE,
   type Plain,
-  plain,
   POP,
   POP_MARK,
   PROTO,
   PUT,
+  plain,
   runBytes,
   SETITEM,
   SETITEMS,
@@ -66,7 +65,9 @@ async function outcome(...parts: Uint8Array[]) {
 describe('tuples', () => {
   it('EMPTY_TUPLE, TUPLE (from MARK) and TUPLE1/2/3 keep stack order', async () => {
     expect(await value(EMPTY_TUPLE)).toEqual({ tuple: [] });
-    expect(await value(MARK, K(1), K(2), K(3), K(4), TUPLE)).toEqual({ tuple: [int(1), int(2), int(3), int(4)] });
+    expect(await value(MARK, K(1), K(2), K(3), K(4), TUPLE)).toEqual({
+      tuple: [int(1), int(2), int(3), int(4)],
+    });
     expect(await value(MARK, TUPLE)).toEqual({ tuple: [] });
     expect(await value(K(1), TUPLE1)).toEqual({ tuple: [int(1)] });
     expect(await value(K(1), K(2), TUPLE2)).toEqual({ tuple: [int(1), int(2)] });
@@ -74,7 +75,10 @@ describe('tuples', () => {
   });
 
   it('TUPLE1/2/3 cannot reach below a MARK', async () => {
-    expect(await outcome(NONE, NONE, MARK, NONE, TUPLE3)).toEqual({ end: 'error', codes: ['STACK_UNDERFLOW'] });
+    expect(await outcome(NONE, NONE, MARK, NONE, TUPLE3)).toEqual({
+      end: 'error',
+      codes: ['STACK_UNDERFLOW'],
+    });
     expect(await outcome(MARK, TUPLE1)).toEqual({ end: 'error', codes: ['STACK_UNDERFLOW'] });
   });
 
@@ -85,7 +89,11 @@ describe('tuples', () => {
 
 describe('lists, dicts and sets', () => {
   it('EMPTY_LIST + APPEND/APPENDS and LIST build lists in order', async () => {
-    expect(await value(EMPTY_LIST, K(1), APPEND, MARK, K(2), K(3), APPENDS)).toEqual([int(1), int(2), int(3)]);
+    expect(await value(EMPTY_LIST, K(1), APPEND, MARK, K(2), K(3), APPENDS)).toEqual([
+      int(1),
+      int(2),
+      int(3),
+    ]);
     expect(await value(MARK, K(5), K(6), LIST)).toEqual([int(5), int(6)]);
     expect(await value(EMPTY_LIST, MARK, APPENDS)).toEqual([]);
   });
@@ -103,7 +111,10 @@ describe('lists, dicts and sets', () => {
 
   it('DICT and SETITEMS with an odd number of items fail before touching the dict', async () => {
     expect(await outcome(MARK, K(1), DICT)).toEqual({ end: 'error', codes: ['BAD_OPERAND'] });
-    expect(await outcome(EMPTY_DICT, MARK, K(1), K(2), K(3), SETITEMS)).toEqual({ end: 'error', codes: ['BAD_OPERAND'] });
+    expect(await outcome(EMPTY_DICT, MARK, K(1), K(2), K(3), SETITEMS)).toEqual({
+      end: 'error',
+      codes: ['BAD_OPERAND'],
+    });
   });
 
   it('EMPTY_SET + ADDITEMS and FROZENSET build sets', async () => {
@@ -115,7 +126,10 @@ describe('lists, dicts and sets', () => {
     expect(await outcome(EMPTY_TUPLE, K(1), APPEND)).toEqual({ end: 'error', codes: ['BAD_OPERAND'] });
     expect(await outcome(EMPTY_DICT, K(1), APPEND)).toEqual({ end: 'error', codes: ['BAD_OPERAND'] });
     expect(await outcome(EMPTY_TUPLE, K(1), K(2), SETITEM)).toEqual({ end: 'error', codes: ['BAD_OPERAND'] });
-    expect(await outcome(MARK, FROZENSET, MARK, K(1), ADDITEMS)).toEqual({ end: 'error', codes: ['BAD_OPERAND'] });
+    expect(await outcome(MARK, FROZENSET, MARK, K(1), ADDITEMS)).toEqual({
+      end: 'error',
+      codes: ['BAD_OPERAND'],
+    });
     expect(await outcome(K(1), MARK, K(2), APPENDS)).toEqual({ end: 'error', codes: ['BAD_OPERAND'] });
   });
 
@@ -131,7 +145,21 @@ describe('lists, dicts and sets', () => {
   // pickle.loads: b'(K\x01lK\x00K\x05s.' == [5]; b'\x80\x05\x96' + 8*b'\0' + b'KAa.' == bytearray(b'A').
   it.fails('SETITEM and SETITEMS on a list are legal, as in CPython, so what follows is still seen', async () => {
     const r = await runBytes(
-      asm(MARK, K(1), K(2), LIST, K(0), K(5), SETITEM, MARK, K(1), K(8), SETITEMS, GLOBAL('posix', 'system'), STOP),
+      asm(
+        MARK,
+        K(1),
+        K(2),
+        LIST,
+        K(0),
+        K(5),
+        SETITEM,
+        MARK,
+        K(1),
+        K(8),
+        SETITEMS,
+        GLOBAL('posix', 'system'),
+        STOP,
+      ),
     );
     expect(r.anomalies).toEqual([]);
     expect(r.end).toBe('stop');
@@ -140,7 +168,17 @@ describe('lists, dicts and sets', () => {
 
   it.fails('APPEND and APPENDS on a bytearray are legal, as in CPython, so what follows is still seen', async () => {
     const r = await runBytes(
-      asm(PROTO(5), BYTEARRAY8(new Uint8Array()), K(0x41), APPEND, MARK, K(0x42), APPENDS, GLOBAL('posix', 'system'), STOP),
+      asm(
+        PROTO(5),
+        BYTEARRAY8(new Uint8Array()),
+        K(0x41),
+        APPEND,
+        MARK,
+        K(0x42),
+        APPENDS,
+        GLOBAL('posix', 'system'),
+        STOP,
+      ),
     );
     expect(r.anomalies).toEqual([]);
     expect(r.end).toBe('stop');
@@ -208,7 +246,9 @@ describe('memo', () => {
       codes: ['MEMO_NOT_FOUND'],
     });
     // overwriting an index does not grow len(memo)
-    expect(await value(K(1), BINPUT(0), K(2), BINPUT(0), K(3), MEMOIZE, POP, POP, POP, BINGET(1))).toEqual(int(3));
+    expect(await value(K(1), BINPUT(0), K(2), BINPUT(0), K(3), MEMOIZE, POP, POP, POP, BINGET(1))).toEqual(
+      int(3),
+    );
     // MEMOIZE after MEMOIZE counts up from 0
     expect(await value(K(1), MEMOIZE, K(2), MEMOIZE, BINGET(0), BINGET(1), TUPLE2)).toEqual({
       tuple: [int(1), int(2)],
@@ -255,7 +295,12 @@ describe('FRAME', () => {
     const frameEnd = 2 + 9 + 2;
     expect(r.end).toBe('stop');
     expect(r.anomalies).toEqual([
-      expect.objectContaining({ code: 'FRAME_STRADDLE', offset: 11, field: 'SHORT_BINBYTES', actual: frameEnd }),
+      expect.objectContaining({
+        code: 'FRAME_STRADDLE',
+        offset: 11,
+        field: 'SHORT_BINBYTES',
+        actual: frameEnd,
+      }),
     ]);
     expect(r.alternateStarts).toEqual([{ offset: frameEnd }]);
   });

@@ -92,7 +92,7 @@ describe('renderSarif', () => {
       uri: 'models/model.pt',
       uriBaseId: '%SRCROOT%',
     });
-    expect(loc.physicalLocation.region).toBeUndefined();
+    expect(loc.physicalLocation.region).toEqual({ startLine: 1 });
     expect(loc.logicalLocations[0].fullyQualifiedName).toBe('models/model.pt!archive/data.pkl');
     expect(pkl1.message.text).toContain('models/model.pt!archive/data.pkl@57');
     expect(pkl1.properties.evidence).toEqual({
@@ -104,10 +104,10 @@ describe('renderSarif', () => {
     expect(run.artifacts[index].location.uri).toBe('models/model.pt');
   });
 
-  it('gives a byte-offset region for a plain file', () => {
+  it('gives line 1 (GitHub requires it) and the byte offset for a plain file', () => {
     const run = sarifOf().runs[0];
     const trailing = run.results.find((r: Any) => r.ruleId === 'VAC-PKL-008');
-    expect(trailing.locations[0].physicalLocation.region).toEqual({ byteOffset: 508 });
+    expect(trailing.locations[0].physicalLocation.region).toEqual({ startLine: 1, byteOffset: 508 });
   });
 
   it('percent-encodes artifact URIs', () => {

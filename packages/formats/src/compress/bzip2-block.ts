@@ -1,10 +1,10 @@
 /**
- * A bzip2 block decoder: Huffman/MTF/RLE2 decoding, inverse BWT, then RLE1 output in bounded
- * slices. It follows bzip2 1.0.8's checks (run lengths, selector counts, origPtr) because
- * `unbzip2-stream`'s decoder, from which the structure is taken, lets a run of 32 RUNA symbols wrap
- * its 32-bit run counter negative and then loops forever (a two-block DoS); its output phase also
- * materialises a whole block (up to ~45 MB) as a JS number array. Here a block needs the 3.6 MB
- * tt table and nothing else, and output is written into caller-sized buffers.
+ * A bzip2 block decoder: Huffman/MTF/RLE2 decoding, inverse BWT, then RLE1 output in caller-sized
+ * slices. The structure follows `unbzip2-stream`'s decoder; it is not used directly because its
+ * output phase collects a whole block's output (up to ~46 MB for a crafted block) in a JS number
+ * array before handing it on, so neither memory nor an output limit can be enforced inside a block.
+ * Here a block costs the 3.6 MB tt table and nothing else, and the checks follow bzip2 1.0.8 (run
+ * lengths, selector count, origPtr).
  */
 
 /** Thrown by the bit reader when the buffered input ends; the driver refills and retries the block. */
@@ -236,7 +236,7 @@ export class Bzip2BlockDecoder {
         }
         runLength += sym === 0 ? runPos : 2 * runPos;
         runPos *= 2;
-        // bzip2 caps runs too; unchecked, the counter wraps and the fill loop never ends.
+        // As in bzip2 1.0.8: a run can never be longer than the block.
         if (runLength > max) throw new Bzip2DataError('bzip2 run longer than the block');
         continue;
       }

@@ -115,7 +115,11 @@ export async function* bunzip2(reader: StreamReader, ctx: DecodeContext): AsyncG
           if (error !== NEED_INPUT) {
             if (error instanceof Bzip2DataError) {
               const randomised = error.message.startsWith('randomised');
-              ctx.report({ code: randomised ? 'UNSUPPORTED' : 'CORRUPT', message: error.message, offset: blockOffset });
+              ctx.report({
+                code: randomised ? 'UNSUPPORTED' : 'CORRUPT',
+                message: error.message,
+                offset: blockOffset,
+              });
               return;
             }
             throw error;
@@ -124,7 +128,11 @@ export async function* bunzip2(reader: StreamReader, ctx: DecodeContext): AsyncG
             ctx.report(
               eof
                 ? { code: 'TRUNCATED', message: 'input ends inside a bzip2 block', offset: blockOffset }
-                : { code: 'CORRUPT', message: 'bzip2 block longer than any valid block', offset: blockOffset },
+                : {
+                    code: 'CORRUPT',
+                    message: 'bzip2 block longer than any valid block',
+                    offset: blockOffset,
+                  },
             );
             return;
           }

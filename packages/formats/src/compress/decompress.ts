@@ -34,7 +34,11 @@ async function* inflateSingle(
   if (reportInflateEnd(end, ctx, 0, format)) await reportTrailing(reader, ctx, format);
 }
 
-function decoderFor(kind: CompressionKind, reader: StreamReader, ctx: DecodeContext): AsyncGenerator<Uint8Array> {
+function decoderFor(
+  kind: CompressionKind,
+  reader: StreamReader,
+  ctx: DecodeContext,
+): AsyncGenerator<Uint8Array> {
   switch (kind) {
     case 'gzip':
       return gunzip(reader, ctx);

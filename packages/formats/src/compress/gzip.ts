@@ -148,7 +148,12 @@ async function skipZeroTerminated(
   }
 }
 
-export function reportInflateEnd(end: InflateEnd, ctx: DecodeContext, offset: number, format: string): boolean {
+export function reportInflateEnd(
+  end: InflateEnd,
+  ctx: DecodeContext,
+  offset: number,
+  format: string,
+): boolean {
   switch (end.kind) {
     case 'end':
       return true;

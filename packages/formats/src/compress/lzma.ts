@@ -153,7 +153,9 @@ export async function* unlzma(
       if (padding.capped || !XZ_MAGIC.every((b, i) => head[i] === b)) {
         ctx.report({
           code: padding.capped ? 'TRAILING_ZERO_PADDING' : 'TRAILING_DATA',
-          message: padding.capped ? 'over 1 MiB of zeros after the xz stream' : 'non-zero bytes after the xz stream',
+          message: padding.capped
+            ? 'over 1 MiB of zeros after the xz stream'
+            : 'non-zero bytes after the xz stream',
           offset: paddingOffset + (padding.capped ? 0 : padding.zeros),
         });
         return;

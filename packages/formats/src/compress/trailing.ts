@@ -34,7 +34,11 @@ export async function skipZeros(reader: StreamReader): Promise<ZeroRun> {
 }
 
 /** Reports whatever follows the end of the last stream (nothing → nothing). */
-export async function reportTrailing(reader: StreamReader, ctx: DecodeContext, format: string): Promise<void> {
+export async function reportTrailing(
+  reader: StreamReader,
+  ctx: DecodeContext,
+  format: string,
+): Promise<void> {
   const offset = reader.position;
   const run = await skipZeros(reader);
   if (run.atEnd) {

@@ -3,41 +3,34 @@ import type { ByteStream } from '../source.js';
 
 export type CompressionKind = 'gzip' | 'zlib' | 'deflate-raw' | 'bzip2' | 'xz' | 'lzma';
 
-export type CompressAnomalyCode =
-  /** Output reached `maxOutputBytes`; the stream stops there. */
-  | 'LIMIT_OUTPUT_BYTES'
-  /** Output/input exceeded `maxRatio` (checked once output passes 1 MiB); the stream stops. */
-  | 'LIMIT_RATIO'
-  /** More gzip members / xz or bzip2 streams than `maxMembers`; the rest is not decoded. */
-  | 'LIMIT_MEMBER_COUNT'
-  /** A gzip FEXTRA/FNAME/FCOMMENT field longer than `maxHeaderFieldBytes`. */
-  | 'LIMIT_HEADER_FIELD'
-  /** The xz/lzma header asks for more decoder memory than `lzmaMemlimitBytes`. */
-  | 'LIMIT_MEMORY'
-  /** The input is empty: some loaders return nothing, others fail. */
-  | 'EMPTY_INPUT'
-  /** The input does not start with this format's magic bytes. */
-  | 'BAD_MAGIC'
-  /** A header field no decoder accepts (gzip method ≠ 8, bad zlib header, bad bzip2 level). */
-  | 'HEADER_INVALID'
-  /** gzip reserved FLG bits 5–7 set: zlib refuses the member, Python's gzip ignores the bits. */
-  | 'HEADER_RESERVED_FLAGS'
-  /** gzip FHCRC does not match the header bytes. */
-  | 'HEADER_CRC_MISMATCH'
-  /** A valid but unsupported feature (zlib preset dictionary, bzip2 randomised blocks, lzma options). */
-  | 'UNSUPPORTED'
-  /** The compressed data is invalid; decoding stops. */
-  | 'CORRUPT'
-  /** The input ends inside a compressed stream. */
-  | 'TRUNCATED'
-  /** The stored checksum (gzip CRC-32, zlib Adler-32, bzip2 block/stream CRC) disagrees with the data. */
-  | 'CHECKSUM_MISMATCH'
-  /** gzip ISIZE disagrees with the decompressed length (mod 2^32). */
-  | 'SIZE_MISMATCH'
-  /** Non-zero bytes after the end of the last stream: loaders differ (ignore, fail, or read it). */
-  | 'TRAILING_DATA'
-  /** Zero bytes after the last stream (not valid xz stream padding). */
-  | 'TRAILING_ZERO_PADDING';
+/**
+ * Every decompression anomaly code and what it means. Codes are published in reports: never reuse
+ * or rename one.
+ */
+export const COMPRESS_ANOMALY_CODES = {
+  LIMIT_OUTPUT_BYTES: 'Output reached maxOutputBytes; the stream stops there.',
+  LIMIT_RATIO: 'Output/input exceeded maxRatio (checked once output passes 1 MiB); the stream stops.',
+  LIMIT_MEMBER_COUNT: 'More gzip members or xz/bzip2 streams than maxMembers; the rest is not decoded.',
+  LIMIT_HEADER_FIELD: 'A gzip FEXTRA/FNAME/FCOMMENT field longer than maxHeaderFieldBytes.',
+  LIMIT_MEMORY: 'The xz/lzma header asks for more decoder memory than lzmaMemlimitBytes.',
+  EMPTY_INPUT: 'The input is empty: some loaders return nothing, others fail.',
+  BAD_MAGIC: "The input does not start with this format's magic bytes.",
+  HEADER_INVALID:
+    'A header field no decoder accepts (gzip method other than 8, bad zlib header, bad bzip2 level).',
+  HEADER_RESERVED_FLAGS: 'gzip reserved flag bits 5-7 set: zlib refuses the member, Python ignores the bits.',
+  HEADER_CRC_MISMATCH: 'The gzip header CRC (FHCRC) does not match the header.',
+  UNSUPPORTED:
+    'A valid but unsupported feature (zlib preset dictionary, bzip2 randomised blocks, lzma options).',
+  CORRUPT: 'The compressed data is invalid; decoding stops.',
+  TRUNCATED: 'The input ends inside a compressed stream.',
+  CHECKSUM_MISMATCH: 'The stored checksum (gzip CRC-32, zlib Adler-32, bzip2 CRCs) disagrees with the data.',
+  SIZE_MISMATCH: 'gzip ISIZE disagrees with the decompressed length (mod 2^32).',
+  TRAILING_DATA:
+    'Non-zero bytes after the last stream: loaders ignore them, fail, or read them as another stream.',
+  TRAILING_ZERO_PADDING: 'Zero bytes after the last stream (not valid xz stream padding).',
+} as const;
+
+export type CompressAnomalyCode = keyof typeof COMPRESS_ANOMALY_CODES;
 
 export type CompressAnomaly = Anomaly<CompressAnomalyCode>;
 

@@ -2,31 +2,21 @@
  * `tarEntries`: a sequential tar reader over a byte stream (a file, or a gunzip/bunzip2 stream).
  * It follows Python's tarfile where readers disagree, since that is what extracts PyTorch legacy
  * checkpoints and most model bundles: GNU long names and PAX records apply to the next header
- * (the outermost one wins), a global PAX header only reaches entries through a later per-entry
- * header, links/directories/devices have no body whatever their size says, and unknown typeflags
- * are regular files. Every place another reader would diverge is reported.
+ * (the outermost one wins), global PAX records apply to every later entry (except that a global
+ * size does not move the next header, as in Python), links/directories/devices have no body
+ * whatever their size says, and unknown typeflags are regular files. Every place another reader
+ * would diverge is reported.
  */
 import { FormatError } from '../anomaly.js';
 import { StreamReader } from '../compress/stream-reader.js';
 import type { ByteStream } from '../source.js';
-import { BLOCK, entryType, hasBody, isZeroBlock, parseHeader, sparseExtensionContinues, text } from './header.js';
-import { parsePax, paxNumber } from './pax.js';
-import { TAR_LIMITS, type TarAnomaly, type TarEntry, type TarItem, type TarLimits } from './types.js';
+import { anomaly, endOfArchive, padding, resync } from './boundaries.js';
+import { BLOCK, entryType, hasBody, isZeroBlock, parseHeader, sparseExtensionContinues } from './header.js';
+import { applyMetaHeader, freshPending, META_TYPEFLAGS, type MetaState } from './meta.js';
+import { paxNumber } from './pax.js';
+import { TAR_LIMITS, type TarEntry, type TarItem, type TarLimits } from './types.js';
 
 const BODY_CHUNK = 1024 * 1024;
-const PAX_GLOBAL_KEYS = ['path', 'linkpath', 'size'];
-
-/** Overrides gathered from metadata headers for the next entry; the first one seen wins. */
-interface Pending {
-  name?: string;
-  linkName?: string;
-  size?: number;
-  pax?: Record<string, string>;
-  sparse: boolean;
-  chain: number;
-}
-
-const padding = (size: number): number => (BLOCK - (size % BLOCK)) % BLOCK;
 
 /** One entry's body; becomes unreadable once the archive has moved past it. */
 class Body {
@@ -43,7 +33,8 @@ class Body {
 
   async *chunks(): AsyncGenerator<Uint8Array, void> {
     while (this.remaining > 0) {
-      if (this.stale) throw new FormatError('INTERNAL', 'tar entry body read after the archive moved past it');
+      if (this.stale)
+        throw new FormatError('INTERNAL', 'tar entry body read after the archive moved past it');
       const chunk = await this.reader.next(Math.min(this.remaining, BODY_CHUNK));
       if (chunk === undefined) {
         this.truncated = true;
@@ -53,10 +44,6 @@ class Body {
       yield chunk;
     }
   }
-}
-
-function anomaly(a: TarAnomaly): TarItem {
-  return { kind: 'anomaly', anomaly: a };
 }
 
 /**
@@ -69,18 +56,26 @@ export async function* tarEntries(
 ): AsyncGenerator<TarItem, void, undefined> {
   const settings: TarLimits = { ...TAR_LIMITS, ...limits };
   const reader = new StreamReader(stream);
-  let globals: Record<string, string> = {};
-  let pending: Pending = { sparse: false, chain: 0 };
+  const meta: MetaState = { globals: {}, pending: freshPending() };
   let entries = 0;
   try {
     for (;;) {
       const offset = reader.position;
+      const pending = meta.pending;
       const block = await reader.read(BLOCK);
       if (block.length === 0) {
         if (pending.chain > 0) {
-          yield anomaly({ code: 'ORPHAN_META_HEADER', message: 'metadata header at the end of the archive', offset });
+          yield anomaly({
+            code: 'ORPHAN_META_HEADER',
+            message: 'metadata header at the end of the archive',
+            offset,
+          });
         }
-        yield anomaly({ code: 'MISSING_END_OF_ARCHIVE', message: 'archive ends without two zero blocks', offset });
+        yield anomaly({
+          code: 'MISSING_END_OF_ARCHIVE',
+          message: 'archive ends without two zero blocks',
+          offset,
+        });
         return;
       }
       if (block.length < BLOCK) {
@@ -89,7 +84,11 @@ export async function* tarEntries(
       }
       if (isZeroBlock(block)) {
         if (pending.chain > 0) {
-          yield anomaly({ code: 'ORPHAN_META_HEADER', message: 'metadata header followed by end of archive', offset });
+          yield anomaly({
+            code: 'ORPHAN_META_HEADER',
+            message: 'metadata header followed by end of archive',
+            offset,
+          });
         }
         yield* endOfArchive(reader, offset, settings);
         return;
@@ -136,7 +135,7 @@ export async function* tarEntries(
       const declaredSize = h.size;
       const flag = h.typeflag;
 
-      if (flag === 'L' || flag === 'K' || flag === 'x' || flag === 'X' || flag === 'g') {
+      if (META_TYPEFLAGS.has(flag)) {
         if (++pending.chain > settings.maxMetaHeaderChain) {
           yield anomaly({
             code: 'LIMIT_META_HEADER_CHAIN',
@@ -166,62 +165,26 @@ export async function* tarEntries(
           yield anomaly({ code: 'TRUNCATED', message: 'archive ends inside a metadata header', offset });
           return;
         }
-        if (flag === 'L') pending.name ??= text(body);
-        else if (flag === 'K') pending.linkName ??= text(body);
-        else {
-          const pax = parsePax(body);
-          if (pax.malformedAt !== undefined) {
-            yield anomaly({
-              code: 'PAX_RECORD_MALFORMED',
-              message: 'malformed PAX record; later records ignored (Python rejects the header)',
-              offset: offset + BLOCK + pax.malformedAt,
-            });
-          }
-          for (const key of pax.duplicates) {
-            yield anomaly({ code: 'PAX_DUPLICATE_KEY', message: `PAX key '${key}' repeated; the last is used`, offset, field: key });
-          }
-          if (flag === 'g') {
-            globals = { ...globals, ...pax.records };
-            const overrides = PAX_GLOBAL_KEYS.filter((k) => k in pax.records);
-            if (overrides.length > 0) {
-              yield anomaly({
-                code: 'PAX_GLOBAL_OVERRIDE',
-                message: `global PAX header sets ${overrides.join(', ')} (GNU tar applies it to every entry, Python only through per-entry headers)`,
-                offset,
-                field: overrides.join(','),
-              });
-            }
-          } else {
-            const records = { ...globals, ...pax.records };
-            pending.pax = { ...records, ...pending.pax };
-            const path = records['GNU.sparse.name'] ?? records.path;
-            if (path !== undefined) pending.name ??= path;
-            if (records.linkpath !== undefined) pending.linkName ??= records.linkpath;
-            if (records.size !== undefined) {
-              const size = paxNumber(records.size);
-              if (size === undefined) {
-                yield anomaly({
-                  code: 'PAX_VALUE_INVALID',
-                  message: 'PAX size is not a decimal number (Python uses 0)',
-                  offset,
-                  field: 'size',
-                  actual: records.size.slice(0, 64),
-                });
-              }
-              pending.size ??= size ?? 0;
-            }
-            if (Object.keys(records).some((k) => k.startsWith('GNU.sparse.'))) pending.sparse = true;
-          }
-        }
+        for (const a of applyMetaHeader(flag, body, offset, meta)) yield anomaly(a);
         continue;
       }
 
       if (++entries > settings.maxEntries) {
-        yield anomaly({ code: 'LIMIT_ENTRY_COUNT', message: 'more entries than the limit', offset, limit: settings.maxEntries });
+        yield anomaly({
+          code: 'LIMIT_ENTRY_COUNT',
+          message: 'more entries than the limit',
+          offset,
+          limit: settings.maxEntries,
+        });
         return;
       }
       if (h.nameAfterNul) {
-        yield anomaly({ code: 'NAME_AFTER_NUL', message: 'bytes after the NUL that ends the name field', offset, field: 'name' });
+        yield anomaly({
+          code: 'NAME_AFTER_NUL',
+          message: 'bytes after the NUL that ends the name field',
+          offset,
+          field: 'name',
+        });
       }
       const headerName = h.name;
       const type = pending.sparse ? 'sparse' : entryType(flag, headerName);
@@ -252,7 +215,13 @@ export async function* tarEntries(
           actual: flag,
         });
       } else if (type === 'volume-label' || type === 'multivolume' || type === 'gnu-dumpdir') {
-        yield anomaly({ code: 'SPECIAL_TYPEFLAG', message: `GNU ${type} entry`, offset: offset + 156, field: 'typeflag', actual: flag });
+        yield anomaly({
+          code: 'SPECIAL_TYPEFLAG',
+          message: `GNU ${type} entry`,
+          offset: offset + 156,
+          field: 'typeflag',
+          actual: flag,
+        });
       }
       if (!hasBody(type)) {
         if (size > 0) {
@@ -267,31 +236,41 @@ export async function* tarEntries(
         size = 0;
       }
       const dataOffset = reader.position;
+      // Python applies global records to every entry, then per-entry ones over them.
+      const pax = { ...meta.globals, ...pending.pax };
+      const hasPax = Object.keys(pax).length > 0;
+      const number = (key: string, fraction = false) =>
+        pax[key] !== undefined ? paxNumber(pax[key], fraction) : undefined;
+      const linkName = pending.linkName ?? meta.globals.linkpath ?? h.linkName;
       const entry: TarEntry = {
-        name: pending.name ?? headerName,
+        name: pending.name ?? meta.globals.path ?? headerName,
         size,
         type,
         typeflag: flag,
-        ...(pending.linkName !== undefined || h.linkName !== '' ? { linkName: pending.linkName ?? h.linkName } : {}),
+        ...(linkName !== '' ? { linkName } : {}),
         mode: h.mode ?? 0,
-        uid: (pending.pax?.uid !== undefined ? paxNumber(pending.pax.uid) : undefined) ?? h.uid ?? 0,
-        gid: (pending.pax?.gid !== undefined ? paxNumber(pending.pax.gid) : undefined) ?? h.gid ?? 0,
-        mtime: (pending.pax?.mtime !== undefined ? paxNumber(pending.pax.mtime, true) : undefined) ?? h.mtime ?? 0,
-        uname: pending.pax?.uname ?? h.uname,
-        gname: pending.pax?.gname ?? h.gname,
+        uid: number('uid') ?? h.uid ?? 0,
+        gid: number('gid') ?? h.gid ?? 0,
+        mtime: number('mtime', true) ?? h.mtime ?? 0,
+        uname: pax.uname ?? h.uname,
+        gname: pax.gname ?? h.gname,
         offset,
         dataOffset,
         format: h.format,
-        ...(pending.pax ? { pax: pending.pax } : {}),
+        ...(hasPax ? { pax } : {}),
       };
-      pending = { sparse: false, chain: 0 };
+      meta.pending = freshPending();
       const body = new Body(reader, size);
       yield { kind: 'entry', entry, body: body.chunks() };
       body.stale = true;
       const left = body.remaining;
       const skipped = body.truncated ? 0 : await reader.skip(left);
       if (body.truncated || skipped < left) {
-        yield anomaly({ code: 'TRUNCATED', message: `archive ends inside the body of ${entry.name}`, offset: dataOffset });
+        yield anomaly({
+          code: 'TRUNCATED',
+          message: `archive ends inside the body of ${entry.name}`,
+          offset: dataOffset,
+        });
         return;
       }
       await reader.skip(padding(size));
@@ -299,66 +278,4 @@ export async function* tarEntries(
   } finally {
     await reader.close();
   }
-}
-
-/** After a zero block: a second one ends the archive; anything else is hidden from tar readers. */
-async function* endOfArchive(reader: StreamReader, offset: number, limits: TarLimits): AsyncGenerator<TarItem, void> {
-  const second = await reader.read(BLOCK);
-  if (second.length === 0) {
-    yield anomaly({ code: 'MISSING_END_OF_ARCHIVE', message: 'only one zero block at the end', offset });
-    return;
-  }
-  if (!isZeroBlock(second)) {
-    yield anomaly({
-      code: 'LONE_ZERO_BLOCK',
-      message: 'a single zero block: tar readers stop here and never see what follows',
-      offset,
-    });
-    return;
-  }
-  let scanned = 0;
-  while (scanned < limits.maxResyncBytes) {
-    const chunk = await reader.next(Math.min(BODY_CHUNK, limits.maxResyncBytes - scanned));
-    if (chunk === undefined) return;
-    const nonZero = chunk.findIndex((b) => b !== 0);
-    if (nonZero >= 0) {
-      yield anomaly({
-        code: 'DATA_AFTER_END_OF_ARCHIVE',
-        message: 'non-zero bytes after the end-of-archive marker',
-        offset: offset + 2 * BLOCK + scanned + nonZero,
-      });
-      return;
-    }
-    scanned += chunk.length;
-  }
-}
-
-/** Skips blocks until one with a valid checksum; pushes it back and returns true, or false at the end. */
-async function* resync(reader: StreamReader, from: number, limits: TarLimits): AsyncGenerator<TarItem, boolean> {
-  let skipped = 0;
-  while (skipped < limits.maxResyncBytes) {
-    const block = await reader.read(BLOCK);
-    if (block.length < BLOCK) {
-      yield anomaly({ code: 'TRUNCATED', message: 'no valid header found before the end of the stream', offset: from });
-      return false;
-    }
-    if (!isZeroBlock(block) && parseHeader(block).checksumOk) {
-      reader.unshift(block);
-      yield anomaly({
-        code: 'RESYNC_SKIPPED_BLOCKS',
-        message: `${skipped / BLOCK} blocks skipped to the next valid header`,
-        offset: from,
-        actual: skipped,
-      });
-      return true;
-    }
-    skipped += BLOCK;
-  }
-  yield anomaly({
-    code: 'LIMIT_RESYNC_BYTES',
-    message: 'no valid header within the resync limit',
-    offset: from,
-    limit: limits.maxResyncBytes,
-  });
-  return false;
 }

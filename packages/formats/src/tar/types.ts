@@ -1,43 +1,40 @@
 import type { Anomaly } from '../anomaly.js';
 import type { ByteStream } from '../source.js';
 
-export type TarAnomalyCode =
-  /** Header checksum wrong: Python's tarfile stops there (or refuses the archive), GNU tar skips ahead. */
-  | 'HEADER_CHECKSUM_MISMATCH'
-  /** A numeric header field (mode, uid, size, …) is not valid octal or base-256. */
-  | 'HEADER_FIELD_INVALID'
-  /** Blocks skipped while looking for the next valid header after an unparseable one. */
-  | 'RESYNC_SKIPPED_BLOCKS'
-  /** A typeflag none of the mirrored readers knows; the body is kept (they extract it as a file). */
-  | 'UNKNOWN_TYPEFLAG'
-  /** A typeflag with special meaning we only pass through (volume label, multi-volume part, GNU dumpdir). */
-  | 'SPECIAL_TYPEFLAG'
-  /** GNU or PAX sparse file: the body holds the stored segments, not the logical content. */
-  | 'SPARSE_ENTRY'
-  /** A link, directory or device with a non-zero size: Python ignores the size, GNU tar skips that many bytes. */
-  | 'SIZE_ON_NON_FILE_TYPE'
-  | 'PAX_RECORD_MALFORMED'
-  | 'PAX_DUPLICATE_KEY'
-  /** A PAX value we use (size, path) that is not valid. */
-  | 'PAX_VALUE_INVALID'
-  /** A global PAX header ('g') sets path, linkpath or size for every following entry. */
-  | 'PAX_GLOBAL_OVERRIDE'
-  /** GNU long name/link or PAX header not followed by the entry it describes. */
-  | 'ORPHAN_META_HEADER'
-  /** The name field carries bytes after its NUL terminator (C readers and others differ). */
-  | 'NAME_AFTER_NUL'
-  /** End-of-archive marker (two zero blocks) missing: the stream just ends. */
-  | 'MISSING_END_OF_ARCHIVE'
-  /** A single zero block: tar readers stop there, so what follows is hidden from them. */
-  | 'LONE_ZERO_BLOCK'
-  /** Non-zero bytes after the end-of-archive marker. */
-  | 'DATA_AFTER_END_OF_ARCHIVE'
-  /** The stream ends inside a header or an entry's body. */
-  | 'TRUNCATED'
-  | 'LIMIT_ENTRY_COUNT'
-  | 'LIMIT_META_HEADER_BYTES'
-  | 'LIMIT_META_HEADER_CHAIN'
-  | 'LIMIT_RESYNC_BYTES';
+/**
+ * Every tar anomaly code and what it means. Codes are published in reports: never reuse or rename
+ * one. "Python" is `tarfile`, which extracts legacy PyTorch checkpoints and most bundles.
+ */
+export const TAR_ANOMALY_CODES = {
+  HEADER_CHECKSUM_MISMATCH:
+    'Header checksum wrong: Python stops reading there (or refuses the archive), GNU tar skips ahead.',
+  HEADER_FIELD_INVALID: 'A numeric header field (mode, uid, size, …) is not valid octal or base-256.',
+  RESYNC_SKIPPED_BLOCKS: 'Blocks skipped to reach the next valid header after an unparseable one.',
+  UNKNOWN_TYPEFLAG:
+    'A typeflag no mirrored reader knows; the body is kept (readers extract it as a regular file).',
+  SPECIAL_TYPEFLAG: 'A GNU volume label, multi-volume continuation or dumpdir entry.',
+  SPARSE_ENTRY: 'A GNU or PAX sparse file: the body holds stored segments, not the extracted content.',
+  SIZE_ON_NON_FILE_TYPE:
+    'A link, directory or device with a size: Python reads no body, GNU tar skips that many bytes.',
+  PAX_RECORD_MALFORMED: 'A malformed PAX record; later records are ignored (Python rejects the header).',
+  PAX_DUPLICATE_KEY: 'A PAX key repeated in one header; the last one is used.',
+  PAX_VALUE_INVALID: 'A PAX value that is used (size) is not valid; Python uses 0.',
+  PAX_GLOBAL_OVERRIDE:
+    'A global PAX header sets path, linkpath or size for every later entry; readers that ignore global headers disagree.',
+  ORPHAN_META_HEADER: 'A GNU long name/link or PAX header not followed by an entry.',
+  NAME_AFTER_NUL: 'The name field has bytes after its NUL terminator.',
+  MISSING_END_OF_ARCHIVE: 'The archive ends without two zero blocks.',
+  LONE_ZERO_BLOCK: 'A single zero block: tar readers stop there, so what follows is hidden from them.',
+  DATA_AFTER_END_OF_ARCHIVE: 'Non-zero bytes after the end-of-archive marker.',
+  TRUNCATED: 'The stream ends inside a header or a body.',
+  LIMIT_ENTRY_COUNT: 'More entries than TarLimits.maxEntries; reading stops.',
+  LIMIT_META_HEADER_BYTES:
+    'A long-name or PAX header larger than TarLimits.maxMetaHeaderBytes; it is skipped.',
+  LIMIT_META_HEADER_CHAIN: 'More metadata headers in a row than TarLimits.maxMetaHeaderChain; reading stops.',
+  LIMIT_RESYNC_BYTES: 'No valid header within TarLimits.maxResyncBytes after a broken one; reading stops.',
+} as const;
+
+export type TarAnomalyCode = keyof typeof TAR_ANOMALY_CODES;
 
 export type TarAnomaly = Anomaly<TarAnomalyCode>;
 

@@ -36,9 +36,15 @@ const FLAG_BITS: readonly [number, ZipAnomalyCode, string][] = [
 const RESERVED_FLAGS = 0xf790;
 
 /** Reports flag bits some loaders refuse and others ignore (CVE-2025-1945). */
-export function reportFlags(flags: number, where: 'central' | 'local', offset: number, sink: AnomalySink): void {
+export function reportFlags(
+  flags: number,
+  where: 'central' | 'local',
+  offset: number,
+  sink: AnomalySink,
+): void {
   for (const [bit, code, what] of FLAG_BITS) {
-    if (flags & bit) sink.add({ code, message: `${where} header flag ${what}`, offset, field: `${where} flags` });
+    if (flags & bit)
+      sink.add({ code, message: `${where} header flag ${what}`, offset, field: `${where} flags` });
   }
   if (flags & RESERVED_FLAGS) {
     sink.add({
@@ -54,7 +60,11 @@ export function reportFlags(flags: number, where: 'central' | 'local', offset: n
 export function entryFromCentral(h: CentralHeader, index: number, sink: AnomalySink): MutableZipEntry {
   const { fields, malformed } = parseExtraFields(h.extra);
   if (malformed) {
-    sink.add({ code: 'EXTRA_FIELD_MALFORMED', message: 'central extra field overruns its length', offset: h.offset });
+    sink.add({
+      code: 'EXTRA_FIELD_MALFORMED',
+      message: 'central extra field overruns its length',
+      offset: h.offset,
+    });
   }
   const zip64 = applyZip64Extra(h, fields, false);
   if (zip64 === 'short') {
@@ -81,7 +91,8 @@ export function entryFromCentral(h: CentralHeader, index: number, sink: AnomalyS
     if (alt !== name.text) {
       sink.add({
         code: 'UNICODE_PATH_MISMATCH',
-        message: 'Info-ZIP Unicode Path extra field names the member differently (Info-ZIP uses it, Python does not)',
+        message:
+          'Info-ZIP Unicode Path extra field names the member differently (Info-ZIP uses it, Python does not)',
         offset: h.offset,
         field: 'unicode path',
         actual: alt,
@@ -100,7 +111,12 @@ export function entryFromCentral(h: CentralHeader, index: number, sink: AnomalyS
     });
   }
   if (h.diskStart !== 0) {
-    sink.add({ code: 'MULTI_DISK', message: 'member starts on another disk', offset: h.offset, actual: h.diskStart });
+    sink.add({
+      code: 'MULTI_DISK',
+      message: 'member starts on another disk',
+      offset: h.offset,
+      actual: h.diskStart,
+    });
   }
   const host = h.versionMadeBy >> 8;
   const unixMode = host === HOST_UNIX || host === HOST_OSX ? h.externalAttributes >>> 16 : undefined;
@@ -201,7 +217,10 @@ export async function readCentralDirectory(
       }
       return { entries, damaged: false, limited: true };
     }
-    const header = at + 4 <= cd.length && u32At(cd, at) === SIG_CENTRAL ? parseCentralHeader(cd, at, cdOffset + at) : undefined;
+    const header =
+      at + 4 <= cd.length && u32At(cd, at) === SIG_CENTRAL
+        ? parseCentralHeader(cd, at, cdOffset + at)
+        : undefined;
     if (!header) {
       sink.add({
         code: 'CENTRAL_DIRECTORY_CORRUPT',
@@ -217,7 +236,8 @@ export async function readCentralDirectory(
   if (!damaged && entries.length !== end.entries) {
     sink.add({
       code: 'CENTRAL_DIRECTORY_COUNT_MISMATCH',
-      message: 'declared entry count differs from the records in the directory (miniz reads the count, Python the size)',
+      message:
+        'declared entry count differs from the records in the directory (miniz reads the count, Python the size)',
       offset: end.eocd.offset,
       field: 'total entries',
       limit: end.entries,

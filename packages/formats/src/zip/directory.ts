@@ -15,7 +15,10 @@ import { scanLocalHeaders } from './scan.js';
 import { AnomalySink } from './sink.js';
 import { ZIP_LIMITS, type ZipDirectory, type ZipLimits } from './types.js';
 
-export async function readZipDirectory(source: ByteSource, limits?: Partial<ZipLimits>): Promise<ZipDirectory> {
+export async function readZipDirectory(
+  source: ByteSource,
+  limits?: Partial<ZipLimits>,
+): Promise<ZipDirectory> {
   const settings: ZipLimits = { ...ZIP_LIMITS, ...limits };
   const sink = new AnomalySink(settings.maxAnomalies);
   const end = await readEndRecords(source, sink);
@@ -44,7 +47,7 @@ export async function readZipDirectory(source: ByteSource, limits?: Partial<ZipL
     spans = spans.concat(scan.spans);
   }
   reportDuplicateNames(entries, sink);
-  await reportLayout(source, spans, cd, sink);
+  await reportLayout(source, spans, cd, !limited, sink);
   return {
     entries,
     anomalies: sink.list,

@@ -4,10 +4,11 @@
  * mismatches once the member has been read to its end. Deflate streams through zlib with the same
  * output and ratio limits as `decompressStream`, so a member is never buffered whole.
  */
-import { decompressStream } from '../compress/decompress.js';
+
 import { crc32 } from '../compress/crc32.js';
+import { decompressStream } from '../compress/decompress.js';
 import type { CompressAnomaly } from '../compress/types.js';
-import { collectStream, type ByteSource, sourceStream } from '../source.js';
+import { type ByteSource, collectStream, sourceStream } from '../source.js';
 import type { ZipAnomaly, ZipAnomalyCode, ZipEntry, ZipEntryReader, ZipReadOptions } from './types.js';
 
 const STORED_CHUNK = 1024 * 1024;
@@ -24,10 +25,15 @@ function mapInflateAnomaly(a: CompressAnomaly, entry: ZipEntry): ZipAnomaly | un
   };
   if (a.code === 'EMPTY_INPUT') {
     if (entry.uncompressedSize === 0) return undefined;
-    return { code: 'MEMBER_TRUNCATED', message: 'deflated member with no compressed bytes', field: entry.name };
+    return {
+      code: 'MEMBER_TRUNCATED',
+      message: 'deflated member with no compressed bytes',
+      field: entry.name,
+    };
   }
   const code = codes[a.code] ?? 'MEMBER_CORRUPT';
-  const offset = a.offset === undefined || entry.dataOffset === undefined ? undefined : entry.dataOffset + a.offset;
+  const offset =
+    a.offset === undefined || entry.dataOffset === undefined ? undefined : entry.dataOffset + a.offset;
   return {
     code,
     message: `${entry.name}: ${a.message}`,
@@ -38,7 +44,12 @@ function mapInflateAnomaly(a: CompressAnomaly, entry: ZipEntry): ZipAnomaly | un
   };
 }
 
-function openEntry(source: ByteSource, entry: ZipEntry, opts: ZipReadOptions, chunkBytes?: number): ZipEntryReader {
+function openEntry(
+  source: ByteSource,
+  entry: ZipEntry,
+  opts: ZipReadOptions,
+  chunkBytes?: number,
+): ZipEntryReader {
   const anomalies: ZipAnomaly[] = [];
 
   async function* read(): AsyncGenerator<Uint8Array, void> {
@@ -71,7 +82,12 @@ function openEntry(source: ByteSource, entry: ZipEntry, opts: ZipReadOptions, ch
     let crc = 0;
     let size = 0;
     if (entry.method === 0) {
-      for await (const chunk of sourceStream(source, start, Math.max(start, end), chunkBytes ?? STORED_CHUNK)) {
+      for await (const chunk of sourceStream(
+        source,
+        start,
+        Math.max(start, end),
+        chunkBytes ?? STORED_CHUNK,
+      )) {
         if (size + chunk.length > opts.maxBytes) {
           if (opts.maxBytes > size) yield chunk.subarray(0, opts.maxBytes - size);
           anomalies.push({
@@ -87,12 +103,19 @@ function openEntry(source: ByteSource, entry: ZipEntry, opts: ZipReadOptions, ch
         yield chunk;
       }
       if (outOfBounds) {
-        anomalies.push({ code: 'MEMBER_TRUNCATED', message: `${entry.name}: stored data cut short`, field: entry.name });
+        anomalies.push({
+          code: 'MEMBER_TRUNCATED',
+          message: `${entry.name}: stored data cut short`,
+          field: entry.name,
+        });
         return;
       }
     } else {
       const input = sourceStream(source, start, Math.max(start, end), chunkBytes ?? DEFLATE_CHUNK);
-      const inflated = decompressStream('deflate-raw', input, { maxOutputBytes: opts.maxBytes, maxRatio: opts.maxRatio });
+      const inflated = decompressStream('deflate-raw', input, {
+        maxOutputBytes: opts.maxBytes,
+        maxRatio: opts.maxRatio,
+      });
       for await (const chunk of inflated.stream) {
         crc = crc32(chunk, crc);
         size += chunk.length;
@@ -141,6 +164,11 @@ export function openZipEntry(source: ByteSource, entry: ZipEntry, opts: ZipReadO
 
 /** The first `n` decompressed bytes of a member (fewer if it is shorter or unreadable), for sniffing. */
 export async function readZipEntryHead(source: ByteSource, entry: ZipEntry, n: number): Promise<Uint8Array> {
-  const reader = openEntry(source, entry, { maxBytes: n, maxRatio: Number.POSITIVE_INFINITY }, Math.max(4096, n));
+  const reader = openEntry(
+    source,
+    entry,
+    { maxBytes: n, maxRatio: Number.POSITIVE_INFINITY },
+    Math.max(4096, n),
+  );
   return (await collectStream(reader.stream, n)).bytes;
 }

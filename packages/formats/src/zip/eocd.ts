@@ -97,7 +97,7 @@ export async function readEndRecords(source: ByteSource, sink: AnomalySink): Pro
   }
   const commentStart = chosen + EOCD_SIZE;
   const comment = tail.subarray(commentStart, commentStart + Math.min(eocd.commentLength, after));
-  const zip64 = await readZip64(source, eocd, tail, tailStart, sink);
+  const { record: zip64, locator } = await readZip64(source, eocd, tail, tailStart, sink);
   const saturated = eocdNeedsZip64(eocd);
   if (!zip64 && saturated) {
     sink.add({
@@ -140,12 +140,18 @@ export async function readEndRecords(source: ByteSource, sink: AnomalySink): Pro
     entries,
     cdSize: zip64 ? zip64.cdSize : eocd.cdSize,
     cdOffset: zip64 ? zip64.cdOffset : eocd.cdOffset,
-    cdLimit: zip64 ? zip64.offset : eocd.offset,
+    cdLimit: zip64 ? zip64.offset : locator ? eocd.offset - EOCD64_LOCATOR_SIZE : eocd.offset,
     comment,
   };
 }
 
-async function readAt(source: ByteSource, tail: Uint8Array, tailStart: number, offset: number, length: number) {
+async function readAt(
+  source: ByteSource,
+  tail: Uint8Array,
+  tailStart: number,
+  offset: number,
+  length: number,
+) {
   if (offset >= tailStart && offset + length <= tailStart + tail.length) {
     return tail.subarray(offset - tailStart, offset - tailStart + length);
   }
@@ -158,11 +164,13 @@ async function readZip64(
   tail: Uint8Array,
   tailStart: number,
   sink: AnomalySink,
-): Promise<Eocd64Record | undefined> {
+): Promise<{ record: Eocd64Record | undefined; locator: boolean }> {
   const locatorOffset = eocd.offset - EOCD64_LOCATOR_SIZE;
-  if (locatorOffset < 0) return undefined;
+  if (locatorOffset < 0) return { record: undefined, locator: false };
   const locatorBytes = await readAt(source, tail, tailStart, locatorOffset, EOCD64_LOCATOR_SIZE);
-  if (locatorBytes.length < EOCD64_LOCATOR_SIZE || u32At(locatorBytes, 0) !== SIG_EOCD64_LOCATOR) return undefined;
+  if (locatorBytes.length < EOCD64_LOCATOR_SIZE || u32At(locatorBytes, 0) !== SIG_EOCD64_LOCATOR) {
+    return { record: undefined, locator: false };
+  }
   const locator = parseZip64Locator(locatorBytes);
   if (locator.totalDisks !== 1 || locator.eocd64Disk !== 0) {
     sink.add({
@@ -206,5 +214,5 @@ async function readZip64(
       offset: record.offset,
     });
   }
-  return record;
+  return { record, locator: true };
 }

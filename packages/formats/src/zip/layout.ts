@@ -34,12 +34,18 @@ async function reportGap(
   code: 'BYTES_BEFORE_FIRST_ENTRY' | 'BYTES_BETWEEN_ENTRIES' | 'BYTES_AFTER_LAST_ENTRY',
   sink: AnomalySink,
 ): Promise<void> {
+  if (sink.full) return;
   const what = {
     BYTES_BEFORE_FIRST_ENTRY: 'before the first member',
     BYTES_BETWEEN_ENTRIES: 'between members',
     BYTES_AFTER_LAST_ENTRY: 'between the last member and the central directory',
   }[code];
-  sink.add({ code, message: `${end - start} bytes ${what} that no entry accounts for`, offset: start, actual: end - start });
+  sink.add({
+    code,
+    message: `${end - start} bytes ${what} that no entry accounts for`,
+    offset: start,
+    actual: end - start,
+  });
   if (end - start >= 4) {
     const head = await source.read(start, 4);
     if (head.length === 4 && u32At(head, 0) === SIG_LOCAL) {
@@ -54,27 +60,30 @@ async function reportGap(
 
 /**
  * Overlaps and unaccounted bytes among member spans, up to the central directory [cdOffset, cdEnd)
- * when there is a usable one.
+ * when there is a usable one. Gaps are only meaningful when the listing is `complete` (no limit cut
+ * it short).
  */
 export async function reportLayout(
   source: ByteSource,
   spans: readonly EntrySpan[],
   cd: { offset: number; end: number } | undefined,
+  complete: boolean,
   sink: AnomalySink,
 ): Promise<void> {
   const sorted = [...spans].sort((a, b) => a.start - b.start || a.end - b.end);
   let reach = 0;
   let reachIndex = -1;
   for (const span of sorted) {
-    if (reachIndex < 0 && span.start > 0) await reportGap(source, 0, span.start, 'BYTES_BEFORE_FIRST_ENTRY', sink);
-    else if (reachIndex >= 0 && span.start < reach) {
+    if (reachIndex < 0 && span.start > 0) {
+      if (complete) await reportGap(source, 0, span.start, 'BYTES_BEFORE_FIRST_ENTRY', sink);
+    } else if (reachIndex >= 0 && span.start < reach) {
       sink.add({
         code: 'OVERLAPPING_ENTRIES',
         message: `entry ${span.index} overlaps entry ${reachIndex}: the same bytes are read twice`,
         offset: span.start,
         actual: reach - span.start,
       });
-    } else if (reachIndex >= 0 && span.start > reach) {
+    } else if (complete && reachIndex >= 0 && span.start > reach) {
       await reportGap(source, reach, span.start, 'BYTES_BETWEEN_ENTRIES', sink);
     }
     if (cd && span.end > cd.offset && span.start < cd.end) {
@@ -90,7 +99,9 @@ export async function reportLayout(
       reachIndex = span.index;
     }
   }
-  if (!cd) return;
-  if (reachIndex >= 0 && reach < cd.offset) await reportGap(source, reach, cd.offset, 'BYTES_AFTER_LAST_ENTRY', sink);
-  if (reachIndex < 0 && cd.offset > 0) await reportGap(source, 0, cd.offset, 'BYTES_BEFORE_FIRST_ENTRY', sink);
+  if (!cd || !complete) return;
+  if (reachIndex >= 0 && reach < cd.offset)
+    await reportGap(source, reach, cd.offset, 'BYTES_AFTER_LAST_ENTRY', sink);
+  if (reachIndex < 0 && cd.offset > 0)
+    await reportGap(source, 0, cd.offset, 'BYTES_BEFORE_FIRST_ENTRY', sink);
 }

@@ -8,6 +8,7 @@ import type { ByteSource } from '../source.js';
 import type { MutableZipEntry } from './central.js';
 import { reportFlags } from './central.js';
 import { bytesEqual, decodeName } from './names.js';
+import { RangeReader } from './ranges.js';
 import {
   applyZip64Extra,
   LOCAL_HEADER_SIZE,
@@ -19,7 +20,6 @@ import {
   u32At,
   view,
 } from './records.js';
-import { RangeReader } from './ranges.js';
 import type { AnomalySink } from './sink.js';
 
 /** Bytes a member occupies: local header, data and data descriptor. */
@@ -57,7 +57,11 @@ export async function readLocalHeader(
 export function resolveLocalExtra(local: LocalHeader, sink: AnomalySink): void {
   const { fields, malformed } = parseExtraFields(local.extra);
   if (malformed) {
-    sink.add({ code: 'EXTRA_FIELD_MALFORMED', message: 'local extra field overruns its length', offset: local.offset });
+    sink.add({
+      code: 'EXTRA_FIELD_MALFORMED',
+      message: 'local extra field overruns its length',
+      offset: local.offset,
+    });
   }
   const outcome = applyZip64Extra(local, fields, true);
   local.zip64 = fields.some((f) => f.id === 0x0001);
@@ -108,7 +112,13 @@ function compare(entry: MutableZipEntry, local: LocalHeader, sink: AnomalySink):
   const fields = [
     ['LOCAL_CRC_MISMATCH', 'crc32', local.crc32, entry.crc32, 14],
     ['LOCAL_COMPRESSED_SIZE_MISMATCH', 'compressed size', local.compressedSize, entry.compressedSize, 18],
-    ['LOCAL_UNCOMPRESSED_SIZE_MISMATCH', 'uncompressed size', local.uncompressedSize, entry.uncompressedSize, 22],
+    [
+      'LOCAL_UNCOMPRESSED_SIZE_MISMATCH',
+      'uncompressed size',
+      local.uncompressedSize,
+      entry.uncompressedSize,
+      22,
+    ],
   ] as const;
   for (const [code, field, value, expected, rel] of fields) {
     if (value !== expected && !(deferred && value === 0)) {
@@ -145,7 +155,9 @@ async function checkDescriptor(
     });
   }
   const matches = (d: (typeof variants)[number]) =>
-    d.crc === entry.crc32 && d.compressed === entry.compressedSize && d.uncompressed === entry.uncompressedSize;
+    d.crc === entry.crc32 &&
+    d.compressed === entry.compressedSize &&
+    d.uncompressed === entry.uncompressedSize;
   const found = variants.find(matches) ?? variants[0];
   if (!found || (!hasSig && found.crc !== entry.crc32)) {
     sink.add({
@@ -241,7 +253,8 @@ export async function checkLocalHeaders(
           limit: entry.uncompressedSize,
         });
       }
-      if ((local.flags | entry.flags) & FLAG_DESCRIPTOR) descriptors.push({ entry, dataEnd, zip64: local.zip64 });
+      if ((local.flags | entry.flags) & FLAG_DESCRIPTOR)
+        descriptors.push({ entry, dataEnd, zip64: local.zip64 });
       else spans.push({ index: entry.index, start: entry.localHeaderOffset, end: dataEnd });
     });
     await reader.prefetch(

@@ -27,7 +27,10 @@ export function decodeUtf8(bytes: Uint8Array): { text: string; valid: boolean } 
   }
 }
 
-export function decodeName(bytes: Uint8Array, flags: number): { text: string; encoding: 'utf8' | 'cp437'; valid: boolean } {
+export function decodeName(
+  bytes: Uint8Array,
+  flags: number,
+): { text: string; encoding: 'utf8' | 'cp437'; valid: boolean } {
   if (flags & 0x0800) {
     const { text, valid } = decodeUtf8(bytes);
     return { text, encoding: 'utf8', valid };

@@ -14,7 +14,7 @@ export interface ByteRange {
 const MERGE_GAP = 4096;
 /** No merged read is longer than this. */
 const MAX_SPAN = 256 * 1024;
-const CONCURRENCY = 8;
+const CONCURRENCY = 32;
 
 export class RangeReader {
   private blocks: { start: number; bytes: Uint8Array }[] = [];
@@ -40,7 +40,9 @@ export class RangeReader {
     for (let i = 0; i < spans.length; i += CONCURRENCY) {
       const batch = spans.slice(i, i + CONCURRENCY);
       const read = await Promise.all(batch.map((s) => this.source.read(s.offset, s.end - s.offset)));
-      read.forEach((bytes, k) => blocks.push({ start: batch[k]!.offset, bytes }));
+      read.forEach((bytes, k) => {
+        blocks.push({ start: batch[k]!.offset, bytes });
+      });
     }
     blocks.sort((a, b) => a.start - b.start);
   }

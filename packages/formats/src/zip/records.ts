@@ -231,12 +231,18 @@ export type Zip64Outcome = 'none' | 'ok' | 'short' | 'unsafe';
  * both sizes when either is saturated.
  */
 export function applyZip64Extra(
-  header: { uncompressedSize: number; compressedSize: number; localHeaderOffset?: number; diskStart?: number },
+  header: {
+    uncompressedSize: number;
+    compressedSize: number;
+    localHeaderOffset?: number;
+    diskStart?: number;
+  },
   fields: readonly ExtraField[],
   local: boolean,
 ): Zip64Outcome {
   const field = fields.find((f) => f.id === EXTRA_ZIP64);
-  const wantUncompressed = header.uncompressedSize === U32_MAX || (local && header.compressedSize === U32_MAX);
+  const wantUncompressed =
+    header.uncompressedSize === U32_MAX || (local && header.compressedSize === U32_MAX);
   const wantCompressed = header.compressedSize === U32_MAX || (local && header.uncompressedSize === U32_MAX);
   const wantOffset = header.localHeaderOffset === U32_MAX;
   const wantDisk = header.diskStart === U16_MAX;
@@ -275,7 +281,9 @@ export function applyZip64Extra(
 }
 
 /** Info-ZIP Unicode Path (0x7075): version 1, CRC-32 of the header name, then the UTF-8 name. */
-export function unicodePathField(fields: readonly ExtraField[]): { nameCrc: number; name: Uint8Array } | undefined {
+export function unicodePathField(
+  fields: readonly ExtraField[],
+): { nameCrc: number; name: Uint8Array } | undefined {
   const field = fields.find((f) => f.id === EXTRA_UNICODE_PATH);
   if (!field || field.data.length < 5 || field.data[0] !== 1) return undefined;
   return { nameCrc: u32At(field.data, 1), name: field.data.subarray(5) };

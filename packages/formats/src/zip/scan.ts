@@ -8,7 +8,16 @@ import type { ByteSource } from '../source.js';
 import { type MutableZipEntry, reportFlags } from './central.js';
 import { type EntrySpan, readLocalHeader, resolveLocalExtra } from './local.js';
 import { decodeName } from './names.js';
-import { LOCAL_HEADER_SIZE, SIG_CENTRAL, SIG_DESCRIPTOR, SIG_EOCD, SIG_EOCD64, SIG_LOCAL, u32At, view } from './records.js';
+import {
+  LOCAL_HEADER_SIZE,
+  SIG_CENTRAL,
+  SIG_DESCRIPTOR,
+  SIG_EOCD,
+  SIG_EOCD64,
+  SIG_LOCAL,
+  u32At,
+  view,
+} from './records.js';
 import type { AnomalySink } from './sink.js';
 import type { ZipLimits } from './types.js';
 
@@ -28,8 +37,13 @@ async function findSignature(
   const b0 = sig & 0xff;
   for (let pos = from; pos + 4 <= to; pos += SEARCH_CHUNK) {
     const chunk = await source.read(pos, Math.min(SEARCH_CHUNK + LOOKAHEAD, to - pos));
-    for (let i = chunk.indexOf(b0); i >= 0 && i < SEARCH_CHUNK && i + 4 <= chunk.length; i = chunk.indexOf(b0, i + 1)) {
-      if (u32At(chunk, i) === sig && (!accept || accept(pos + i, chunk.subarray(i, i + LOOKAHEAD)))) return pos + i;
+    for (
+      let i = chunk.indexOf(b0);
+      i >= 0 && i < SEARCH_CHUNK && i + 4 <= chunk.length;
+      i = chunk.indexOf(b0, i + 1)
+    ) {
+      if (u32At(chunk, i) === sig && (!accept || accept(pos + i, chunk.subarray(i, i + LOOKAHEAD))))
+        return pos + i;
     }
   }
   return undefined;
@@ -42,7 +56,11 @@ interface Descriptor {
   length: number;
 }
 
-async function findDescriptor(source: ByteSource, dataStart: number, zip64: boolean): Promise<Descriptor | undefined> {
+async function findDescriptor(
+  source: ByteSource,
+  dataStart: number,
+  zip64: boolean,
+): Promise<Descriptor | undefined> {
   let found: Descriptor | undefined;
   const length = zip64 ? 24 : 16;
   await findSignature(source, dataStart, source.size, SIG_DESCRIPTOR, (at, bytes) => {
@@ -90,7 +108,11 @@ export async function scanLocalHeaders(
       continue;
     }
     if (firstIndex + entries.length >= limits.maxEntries) {
-      sink.add({ code: 'LIMIT_ENTRY_COUNT', message: 'local scan found more entries than the limit', offset: pos });
+      sink.add({
+        code: 'LIMIT_ENTRY_COUNT',
+        message: 'local scan found more entries than the limit',
+        offset: pos,
+      });
       break;
     }
     resolveLocalExtra(local, sink);

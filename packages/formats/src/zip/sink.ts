@@ -7,6 +7,11 @@ export class AnomalySink {
 
   constructor(private readonly max: number) {}
 
+  /** True once further anomalies would be dropped (callers may skip the work of finding them). */
+  get full(): boolean {
+    return this.list.length >= this.max;
+  }
+
   add(anomaly: ZipAnomaly): void {
     if (this.list.length < this.max) {
       this.list.push(anomaly);

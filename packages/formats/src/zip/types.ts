@@ -1,68 +1,83 @@
 import type { Anomaly } from '../anomaly.js';
 import type { ByteStream } from '../source.js';
 
-export type ZipAnomalyCode =
+/**
+ * Every zip anomaly code and what it means. Codes are published in reports: never reuse or rename
+ * one. Where loaders disagree the text says which does what.
+ */
+export const ZIP_ANOMALY_CODES = {
   // End of central directory
-  | 'EOCD_NOT_FOUND'
-  | 'EOCD_INVALID'
-  | 'EOCD_MULTIPLE'
-  | 'EOCD_COMMENT_TRUNCATED'
-  | 'EOCD_TRAILING_DATA'
-  | 'MULTI_DISK'
-  | 'ZIP64_LOCATOR_MISSING'
-  | 'ZIP64_EOCD_INVALID'
-  | 'ZIP64_EOCD_MISPLACED'
-  | 'ZIP64_EOCD_MISMATCH'
-  | 'ZIP64_EXTRA_INVALID'
-  | 'ZIP64_VALUE_TOO_LARGE'
+  EOCD_NOT_FOUND: 'No end-of-central-directory record in the last 64 KiB; local headers are walked instead.',
+  EOCD_INVALID: 'The last end record points outside the file; an earlier one is used.',
+  EOCD_MULTIPLE:
+    'Several end-record signatures in the tail (e.g. one hidden in the comment); the last is used.',
+  EOCD_COMMENT_TRUNCATED: 'The archive comment length runs past the end of the file.',
+  EOCD_TRAILING_DATA: 'Bytes after the end record that its comment length does not cover.',
+  MULTI_DISK: 'Disk numbers describe a split archive; miniz refuses it, Python ignores some fields.',
+  ZIP64_LOCATOR_MISSING: 'Saturated end-record values but no zip64 locator.',
+  ZIP64_EOCD_INVALID: 'A zip64 locator without a zip64 end record.',
+  ZIP64_EOCD_MISPLACED: 'The zip64 record is not where the locator points (Python finds it, miniz does not).',
+  ZIP64_EOCD_MISMATCH: 'zip64 and classic end records disagree; miniz and Python use the zip64 value.',
+  ZIP64_EXTRA_INVALID: 'Saturated header values without a zip64 extra field long enough to replace them.',
+  ZIP64_VALUE_TOO_LARGE: 'A zip64 value above 2^53.',
   // Central directory
-  | 'CENTRAL_DIRECTORY_OUT_OF_BOUNDS'
-  | 'CENTRAL_DIRECTORY_CORRUPT'
-  | 'CENTRAL_DIRECTORY_COUNT_MISMATCH'
-  | 'CENTRAL_DIRECTORY_OFFSET_MISMATCH'
-  | 'RECOVERED_BY_LOCAL_SCAN'
-  | 'EXTRA_FIELD_MALFORMED'
-  | 'NAME_INVALID_UTF8'
-  | 'UNICODE_PATH_MISMATCH'
-  | 'DUPLICATE_NAME'
+  CENTRAL_DIRECTORY_OUT_OF_BOUNDS: 'The central directory runs past the end records or the file.',
+  CENTRAL_DIRECTORY_CORRUPT: 'A central directory record is missing or cut short.',
+  CENTRAL_DIRECTORY_COUNT_MISMATCH:
+    'Declared entry count differs from the records (miniz reads the count, Python the size).',
+  CENTRAL_DIRECTORY_OFFSET_MISMATCH:
+    'Gap between the central directory and the end records: Python shifts all offsets by it, miniz does not.',
+  RECOVERED_BY_LOCAL_SCAN:
+    'The central directory was missing or damaged; entries were found by walking local headers.',
+  EXTRA_FIELD_MALFORMED: 'An extra field overruns its block.',
+  NAME_INVALID_UTF8: 'A name flagged UTF-8 (bit 11) is not valid UTF-8.',
+  UNICODE_PATH_MISMATCH:
+    'The Info-ZIP Unicode Path field names the member differently (Info-ZIP uses it, Python does not).',
+  DUPLICATE_NAME: 'Two entries share a name; loaders pick different ones.',
   // Flags and methods
-  | 'FLAG_ENCRYPTED'
-  | 'FLAG_PATCHED_DATA'
-  | 'FLAG_STRONG_ENCRYPTION'
-  | 'FLAG_RESERVED_BITS'
-  | 'UNSUPPORTED_METHOD'
+  FLAG_ENCRYPTED: 'Flag bit 0 (encrypted): Python refuses the member, miniz reads it (CVE-2025-1945).',
+  FLAG_PATCHED_DATA: 'Flag bit 5 (patched data): Python refuses the member, miniz reads it.',
+  FLAG_STRONG_ENCRYPTION: 'Flag bit 6 (strong encryption): Python refuses the member, miniz reads it.',
+  FLAG_RESERVED_BITS: 'Reserved or PKWARE-only flag bits (4, 7-10, 12-15) are set.',
+  UNSUPPORTED_METHOD: 'A compression method other than stored (0) or deflate (8); the entry is not read.',
   // Local header vs central directory
-  | 'LOCAL_HEADER_MISSING'
-  | 'LOCAL_NAME_MISMATCH'
-  | 'LOCAL_METHOD_MISMATCH'
-  | 'LOCAL_FLAGS_MISMATCH'
-  | 'LOCAL_CRC_MISMATCH'
-  | 'LOCAL_COMPRESSED_SIZE_MISMATCH'
-  | 'LOCAL_UNCOMPRESSED_SIZE_MISMATCH'
-  | 'DATA_DESCRIPTOR_MISSING'
-  | 'DATA_DESCRIPTOR_MISMATCH'
+  LOCAL_HEADER_MISSING: 'No local header where the central directory points; the entry is not readable.',
+  LOCAL_NAME_MISMATCH:
+    'The local header names the member differently (Python refuses, miniz ignores; CVE-2025-1944).',
+  LOCAL_METHOD_MISMATCH: 'The local header compression method differs from the central directory.',
+  LOCAL_FLAGS_MISMATCH: 'The local header flags differ from the central directory.',
+  LOCAL_CRC_MISMATCH: 'The local header CRC-32 differs from the central directory.',
+  LOCAL_COMPRESSED_SIZE_MISMATCH: 'The local header compressed size differs from the central directory.',
+  LOCAL_UNCOMPRESSED_SIZE_MISMATCH: 'The local header uncompressed size differs from the central directory.',
+  DATA_DESCRIPTOR_MISSING: 'Flag bit 3 is set but no data descriptor follows the data.',
+  DATA_DESCRIPTOR_MISMATCH: 'The data descriptor disagrees with the central directory.',
   // Layout
-  | 'ENTRY_DATA_OUT_OF_BOUNDS'
-  | 'OVERLAPPING_ENTRIES'
-  | 'ENTRY_OVERLAPS_CENTRAL_DIRECTORY'
-  | 'BYTES_BEFORE_FIRST_ENTRY'
-  | 'BYTES_BETWEEN_ENTRIES'
-  | 'BYTES_AFTER_LAST_ENTRY'
-  | 'UNREFERENCED_LOCAL_HEADER'
-  | 'STORED_SIZE_MISMATCH'
+  ENTRY_DATA_OUT_OF_BOUNDS: 'Member data runs past the end of the file.',
+  OVERLAPPING_ENTRIES: 'Two members share bytes (overlap zip bomb, or a second view of the same data).',
+  ENTRY_OVERLAPS_CENTRAL_DIRECTORY: 'A member extends into the central directory.',
+  BYTES_BEFORE_FIRST_ENTRY: 'Bytes before the first member (prepended data, polyglots).',
+  BYTES_BETWEEN_ENTRIES: 'Bytes between members that no entry accounts for.',
+  BYTES_AFTER_LAST_ENTRY: 'Bytes between the last member and the central directory.',
+  UNREFERENCED_LOCAL_HEADER:
+    'A local header the central directory does not list: only streaming readers see it.',
+  STORED_SIZE_MISMATCH: 'A stored member whose compressed and uncompressed sizes differ.',
   // Limits
-  | 'LIMIT_ENTRY_COUNT'
-  | 'LIMIT_CENTRAL_DIRECTORY_SIZE'
-  | 'LIMIT_ANOMALY_COUNT'
-  | 'LIMIT_MEMBER_BYTES'
-  | 'LIMIT_MEMBER_RATIO'
+  LIMIT_ENTRY_COUNT: 'More entries than ZipLimits.maxEntries; the rest are not listed.',
+  LIMIT_CENTRAL_DIRECTORY_SIZE:
+    'Central directory larger than ZipLimits.maxCentralDirectoryBytes; nothing is listed.',
+  LIMIT_ANOMALY_COUNT: 'More anomalies than ZipLimits.maxAnomalies; the rest were dropped.',
+  LIMIT_MEMBER_BYTES: 'A member decompresses to more than the read limit; reading stops there.',
+  LIMIT_MEMBER_RATIO: 'A member expands beyond the ratio limit; reading stops there.',
   // Reading a member
-  | 'CRC_MISMATCH'
-  | 'SIZE_MISMATCH'
-  | 'MEMBER_NOT_READABLE'
-  | 'MEMBER_TRUNCATED'
-  | 'MEMBER_CORRUPT'
-  | 'MEMBER_TRAILING_BYTES';
+  CRC_MISMATCH: 'The CRC-32 of the data read differs from the central directory (miniz does not check).',
+  SIZE_MISMATCH: 'The data read is longer or shorter than the central uncompressed size.',
+  MEMBER_NOT_READABLE: 'The member cannot be read (unsupported method or no local header).',
+  MEMBER_TRUNCATED: 'The member data ends early (deflate stream cut short or data past the end of file).',
+  MEMBER_CORRUPT: 'The deflate stream is invalid.',
+  MEMBER_TRAILING_BYTES: 'The deflate stream ends before the declared compressed size.',
+} as const;
+
+export type ZipAnomalyCode = keyof typeof ZIP_ANOMALY_CODES;
 
 export type ZipAnomaly = Anomaly<ZipAnomalyCode>;
 

@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inflateRawSync } from 'node:zlib';
+import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import {
   type PickleEvent,
   type PickleLimits,
@@ -23,11 +23,12 @@ import {
 
 export type Part = Uint8Array | string | readonly Part[];
 
-const latin1 = (s: string): Uint8Array => Uint8Array.from(s, (c) => {
-  const code = c.charCodeAt(0);
-  if (code > 0xff) throw new Error(`asm: ${JSON.stringify(s)} is not latin-1; use utf8()`);
-  return code;
-});
+const latin1 = (s: string): Uint8Array =>
+  Uint8Array.from(s, (c) => {
+    const code = c.charCodeAt(0);
+    if (code > 0xff) throw new Error(`asm: ${JSON.stringify(s)} is not latin-1; use utf8()`);
+    return code;
+  });
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -178,7 +179,8 @@ export const NEXT_BUFFER = op(0x97);
 export const READONLY_BUFFER = op(0x98);
 
 /** `module name STACK_GLOBAL` with SHORT_BINUNICODE operands, as protocol 4 pickles write imports. */
-export const SG = (module: string, name: string) => asm(SHORT_BINUNICODE(module), SHORT_BINUNICODE(name), STACK_GLOBAL);
+export const SG = (module: string, name: string) =>
+  asm(SHORT_BINUNICODE(module), SHORT_BINUNICODE(name), STACK_GLOBAL);
 
 /** Every opcode byte of protocols 0–5 (from CPython 3.11 Lib/pickle.py), for generators. */
 export const OPCODE_BYTES: readonly number[] = [
@@ -347,17 +349,55 @@ export function zipMembers(zip: Uint8Array): Map<string, Uint8Array> {
   return out;
 }
 
-/** The corpus inputs a pickle fuzzer should start from: pickle-ish files and .pkl members of zips. */
-export function corpusPickleSeeds(): Array<{ name: string; bytes: Uint8Array }> {
+const isNpy = (b: Uint8Array) =>
+  b[0] === 0x93 && b[1] === 0x4e && b[2] === 0x55 && b[3] === 0x4d && b[4] === 0x50 && b[5] === 0x59;
+
+/** Every .npy in the corpus: plain files and members of .npz archives. */
+export function corpusNpySeeds(): Array<{ name: string; bytes: Uint8Array }> {
   const seeds: Array<{ name: string; bytes: Uint8Array }> = [];
   for (const path of corpusPaths()) {
     const bytes = corpusFile(path);
+    if (isNpy(bytes)) seeds.push({ name: path, bytes });
+    else if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
+      for (const [member, data] of zipMembers(bytes))
+        if (isNpy(data)) seeds.push({ name: `${path}!${member}`, bytes: data });
+    }
+  }
+  return seeds;
+}
+
+/** The body after a .npy header (object arrays keep a pickle there). */
+function npyBody(npy: Uint8Array): Uint8Array {
+  const dv = new DataView(npy.buffer, npy.byteOffset, npy.byteLength);
+  const v1 = npy[6] === 1;
+  const start = v1 ? 10 : 12;
+  return npy.subarray(start + (v1 ? dv.getUint16(8, true) : dv.getUint32(8, true)));
+}
+
+/**
+ * The corpus inputs a pickle fuzzer should start from: pickle files (gzip and zlib ones inflated),
+ * pickle members of zip archives (.pt, .pth, .npz) and the pickled bodies of object .npy arrays.
+ */
+export function corpusPickleSeeds(): Array<{ name: string; bytes: Uint8Array }> {
+  const seeds: Array<{ name: string; bytes: Uint8Array }> = [];
+  for (const path of corpusPaths()) {
+    let bytes = corpusFile(path);
+    try {
+      if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(gunzipSync(bytes));
+      else if (bytes[0] === 0x78 && /\.(joblib|pkl)$/.test(path)) bytes = new Uint8Array(inflateSync(bytes));
+    } catch {
+      continue; // a compressed archive this helper does not unpack (tar.gz)
+    }
     if (bytes[0] === 0x50 && bytes[1] === 0x4b) {
       for (const [member, data] of zipMembers(bytes)) {
         if (member.endsWith('.pkl') || (data[0] === 0x80 && (data[1] ?? 9) <= 5)) {
           seeds.push({ name: `${path}!${member}`, bytes: data });
+        } else if (isNpy(data) && data.includes(0x4f) && npyBody(data)[0] === 0x80) {
+          seeds.push({ name: `${path}!${member}`, bytes: npyBody(data) });
         }
       }
+    } else if (isNpy(bytes)) {
+      if (npyBody(bytes)[0] === 0x80) seeds.push({ name: path, bytes: npyBody(bytes) });
     } else if (/\.(pkl|joblib|bin|txt|pt|pth)$/.test(path) || bytes[0] === 0x80) {
       seeds.push({ name: path, bytes });
     }

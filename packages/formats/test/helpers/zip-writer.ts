@@ -30,7 +30,13 @@ export interface ZipMemberSpec {
   localCompressedSize?: number;
   localUncompressedSize?: number;
   /** Write a data descriptor after the data (sets flag bit 3 unless flags say otherwise). */
-  descriptor?: { signature?: boolean; crc?: number; compressedSize?: number; uncompressedSize?: number; wide?: boolean };
+  descriptor?: {
+    signature?: boolean;
+    crc?: number;
+    compressedSize?: number;
+    uncompressedSize?: number;
+    wide?: boolean;
+  };
   localExtra?: Uint8Array;
   centralExtra?: Uint8Array;
   versionMadeBy?: number;
@@ -54,8 +60,16 @@ export interface ZipSpec {
   comment?: string | Uint8Array;
   commentLength?: number;
   trailing?: Uint8Array;
-  zip64?: boolean | { recordOffset?: number; totalDisks?: number; entries?: number };
-  eocd?: Partial<{ disk: number; cdDisk: number; entriesOnDisk: number; entries: number; cdSize: number; cdOffset: number }>;
+  /** Write a zip64 end record and locator; `saturate` puts 0xFFFF/0xFFFFFFFF in the classic record. */
+  zip64?: boolean | { recordOffset?: number; totalDisks?: number; entries?: number; saturate?: boolean };
+  eocd?: Partial<{
+    disk: number;
+    cdDisk: number;
+    entriesOnDisk: number;
+    entries: number;
+    cdSize: number;
+    cdOffset: number;
+  }>;
   /** Bytes between the central directory and the end records. */
   beforeEnd?: Uint8Array;
   omitEocd?: boolean;
@@ -86,7 +100,8 @@ class Out {
   }
 
   flush(): void {
-    if (this.partSize > 0) this.segments.push({ offset: this.partStart, bytes: concatBytes(this.parts, this.partSize) });
+    if (this.partSize > 0)
+      this.segments.push({ offset: this.partStart, bytes: concatBytes(this.parts, this.partSize) });
     this.parts = [];
     this.partSize = 0;
     this.partStart = this.size;
@@ -128,7 +143,11 @@ export function buildZipSegments(spec: ZipSpec): { segments: Segment[]; size: nu
     const csize = m.compressedSize ?? dataLength;
     const plain = m.uncompressedSize ?? usize;
     const z = m.zip64 === true;
-    const localExtra = m.localExtra ?? (z ? zip64Extra([m.localUncompressedSize ?? plain, m.localCompressedSize ?? csize]) : new Uint8Array(0));
+    const localExtra =
+      m.localExtra ??
+      (z
+        ? zip64Extra([m.localUncompressedSize ?? plain, m.localCompressedSize ?? csize])
+        : new Uint8Array(0));
     const deferred = descriptor !== undefined && (localFlags & 8) !== 0;
     const localFields = z
       ? [0xffffffff, 0xffffffff]
@@ -217,12 +236,14 @@ export function buildZipSegments(spec: ZipSpec): { segments: Segment[]; size: nu
         le(8, cdOffset),
       ),
     );
-    out.push(cat(le(4, 0x07064b50), le(4, 0), le(8, opts.recordOffset ?? recordOffset), le(4, opts.totalDisks ?? 1)));
+    out.push(
+      cat(le(4, 0x07064b50), le(4, 0), le(8, opts.recordOffset ?? recordOffset), le(4, opts.totalDisks ?? 1)),
+    );
   }
   if (!spec.omitEocd) {
     const comment = bytes(spec.comment ?? '');
     const e = spec.eocd ?? {};
-    const big = z64 && typeof z64 === 'object' ? 0xffffffff : undefined;
+    const big = z64 && typeof z64 === 'object' && z64.saturate ? 0xffffffff : undefined;
     out.push(
       cat(
         le(4, 0x06054b50),
@@ -284,7 +305,10 @@ export class CountingSource implements ByteSource {
   }
   async read(offset: number, length: number): Promise<Uint8Array> {
     this.reads++;
-    const out = this.data.subarray(Math.min(offset, this.size), Math.min(this.size, offset + Math.max(0, length)));
+    const out = this.data.subarray(
+      Math.min(offset, this.size),
+      Math.min(this.size, offset + Math.max(0, length)),
+    );
     this.bytesRead += out.length;
     return out;
   }

@@ -267,8 +267,8 @@ class StreamAnalysis {
   }
 
   private persistentId(pid: Value, offset: number, index: number): void {
-    const ctx = this.target.context;
-    if (ctx === 'torch' || ctx === 'torchscript') {
+    // torch.save's storage IDs, in zip, legacy and tar checkpoints alike (plain pickle.load fails on them).
+    {
       const items = pid.t === 'tuple' ? pid.items : [];
       const [tag, type, key, , numel] = items;
       if (
@@ -284,7 +284,7 @@ class StreamAnalysis {
         });
         return;
       }
-      if (pid.t === 'int') return; // torchscript tensor-table indices
+      if (pid.t === 'int' && this.target.context === 'torchscript') return; // tensor-table indices
     }
     this.findings.push(
       makeFinding('VAC-PKL-014', {

@@ -98,9 +98,11 @@ export class Policy {
   denyMatch(module: string, name: string): string | undefined {
     const mparts = module.split('.');
     const parts = [...mparts, ...name.split('.')];
+    // The first name part is the attribute imported; a dunder after it is an introspection walk.
+    const walk = parts.slice(mparts.length + 1);
     if (
       this.data.deny.dunderNames &&
-      parts.slice(mparts.length).some((p) => p.length > 4 && p.startsWith('__') && p.endsWith('__'))
+      walk.some((p) => p.length > 4 && p.startsWith('__') && p.endsWith('__'))
     ) {
       return 'dunder attribute traversal';
     }

@@ -1,7 +1,8 @@
 /**
  * SARIF 2.1.0 rendering of a scan report, shaped for GitHub code scanning (see docs/report-format.md
- * for the mapping). Model artifacts are binary, so results carry no line region: a byte offset is given
- * only when it is an offset into the very file the result points at. Archive members cannot be
+ * for the mapping). Model artifacts are binary; GitHub still requires `region.startLine` (its GH1003
+ * rule), so every result carries line 1, plus a byte offset when it is an offset into the very file the
+ * result points at. Archive members cannot be
  * addressed by GitHub, so a result points at the outermost file and names the member path in its
  * message, a logical location and its properties.
  */
@@ -158,7 +159,10 @@ function resultJson(
   const l = f.location;
   const physical: JsonObject = { artifactLocation: artifactLocation(l.artifact, index) };
   // An offset names a byte of the file itself only when no archive member or decoder sits between.
-  if (l.offset !== undefined && (l.members ?? []).length === 0) physical.region = { byteOffset: l.offset };
+  physical.region =
+    l.offset !== undefined && (l.members ?? []).length === 0
+      ? { startLine: 1, byteOffset: l.offset }
+      : { startLine: 1 };
   const location: JsonObject = { physicalLocation: physical };
   if (l.members !== undefined && l.members.length > 0) {
     location.logicalLocations = [
