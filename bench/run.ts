@@ -41,6 +41,8 @@ interface Outcome {
   readonly wallMax?: number;
   readonly rssMiB?: number;
   readonly cpuPerWall?: number;
+  /** median CPU used by other processes during the runs, in cores */
+  readonly backgroundCores?: number;
   /** digest-only: the in-process hashing time (median) */
   readonly hashSeconds?: number;
   readonly digest?: string;
@@ -107,21 +109,41 @@ function succeeded(scenario: Scenario, sample: Sample): boolean {
   return sample.exitCode === 0 || (scenario.kind === 'cli' && sample.exitCode === 1);
 }
 
-async function runScenario(scenario: Scenario, runs: number, log: (line: string) => void): Promise<Outcome> {
-  const { command: cmd, args } = command(scenario);
-  const samples: Sample[] = [];
+/**
+ * Runs the scenarios round-robin: one warm-up each, then run 1 of every scenario, run 2 of every
+ * scenario, and so on. On a shared machine the background load drifts; interleaving spreads it over
+ * all scenarios instead of penalising whichever ran during a busy minute.
+ */
+async function runAll(
+  scenarios: readonly Scenario[],
+  runs: number,
+  log: (line: string) => void,
+): Promise<Map<string, Sample[] | string>> {
+  const results = new Map<string, Sample[] | string>(scenarios.map((s) => [s.id, []]));
   for (let i = 0; i <= runs; i++) {
-    const sample = await measure(cmd, args, REPO_DIR);
-    if (!succeeded(scenario, sample)) {
-      const why = sample.stderr.trim().split('\n').slice(0, 4).join(' / ');
-      return { scenario, samples, failed: `exit ${sample.exitCode}: ${why}` };
+    for (const scenario of scenarios) {
+      const samples = results.get(scenario.id);
+      if (!Array.isArray(samples)) continue; // failed earlier
+      const { command: cmd, args } = command(scenario);
+      const sample = await measure(cmd, args, REPO_DIR);
+      if (!succeeded(scenario, sample)) {
+        const why = sample.stderr.trim().split('\n').slice(0, 4).join(' / ');
+        results.set(scenario.id, `exit ${sample.exitCode}: ${why}`);
+        log(`  ${scenario.id} FAILED: ${why}`);
+        continue;
+      }
+      if (i > 0) samples.push(sample); // run 0 is the warm-up
+      log(`  ${scenario.id} ${i === 0 ? 'warm-up' : `run ${i}/${runs}`}: ${sample.wallSeconds.toFixed(3)} s`);
     }
-    if (i > 0) samples.push(sample); // run 0 is the warm-up
-    log(`  ${scenario.id} ${i === 0 ? 'warm-up' : `run ${i}/${runs}`}: ${sample.wallSeconds.toFixed(3)} s`);
   }
+  return results;
+}
+
+function summarise(scenario: Scenario, samples: readonly Sample[]): Outcome {
   const walls = samples.map((s) => s.wallSeconds);
   const rss = samples.flatMap((s) => (s.maxRssKiB === undefined ? [] : [s.maxRssKiB / 1024]));
   const ratios = samples.flatMap((s) => (s.cpuSeconds === undefined ? [] : [s.cpuSeconds / s.wallSeconds]));
+  const background = samples.flatMap((s) => (s.backgroundCores === undefined ? [] : [s.backgroundCores]));
   let hashSeconds: number | undefined;
   let digest: string | undefined;
   if (scenario.kind === 'digest') {
@@ -138,6 +160,7 @@ async function runScenario(scenario: Scenario, runs: number, log: (line: string)
     wallMin: Math.min(...walls),
     wallMax: Math.max(...walls),
     rssMiB: rss.length ? median(rss) : undefined,
+    backgroundCores: background.length ? median(background) : undefined,
     cpuPerWall: ratios.length ? median(ratios) : undefined,
     hashSeconds,
     digest,
@@ -185,14 +208,14 @@ function judge(outcomes: Map<string, Outcome>): string[] {
 
 function table(outcomes: readonly Outcome[]): string {
   const rows = [
-    '| scenario | median wall (s) | min–max (s) | peak RSS (MiB) | CPU/wall | throughput | target | result |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| scenario | median wall (s) | min–max (s) | peak RSS (MiB) | CPU/wall | other load (cores) | throughput | target | result |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   ];
   for (const o of outcomes) {
     const name = `${o.scenario.title} (\`${o.scenario.id}\`)`;
     if (o.skipped || o.failed) {
       rows.push(
-        `| ${name} | – | – | – | – | – | ${o.scenario.target ?? ''} | ${o.skipped ? 'not run' : 'FAILED'}: ${o.skipped ?? o.failed} |`,
+        `| ${name} | – | – | – | – | – | – | ${o.scenario.target ?? ''} | ${o.skipped ? 'not run' : 'FAILED'}: ${o.skipped ?? o.failed} |`,
       );
       continue;
     }
@@ -203,7 +226,7 @@ function table(outcomes: readonly Outcome[]): string {
         : gbps(o.scenario.bytes, seconds);
     const throughput = o.hashSeconds !== undefined ? `${rate} (in-process)` : rate;
     rows.push(
-      `| ${name} | ${fmt(o.wall, 3)} | ${fmt(o.wallMin, 3)}–${fmt(o.wallMax, 3)} | ${fmt(o.rssMiB, 0)} | ${fmt(o.cpuPerWall)} | ${throughput} | ${o.scenario.target ?? ''} | ${o.verdict ?? ''} |`,
+      `| ${name} | ${fmt(o.wall, 3)} | ${fmt(o.wallMin, 3)}–${fmt(o.wallMax, 3)} | ${fmt(o.rssMiB, 0)} | ${fmt(o.cpuPerWall)} | ${fmt(o.backgroundCores)} | ${throughput} | ${o.scenario.target ?? ''} | ${o.verdict ?? ''} |`,
     );
   }
   return rows.join('\n');
@@ -288,6 +311,13 @@ async function main(): Promise<void> {
       ...tree,
     },
     {
+      id: 'cli-tree-nodigest',
+      title: `tree of ${treeFiles} small files, \`--no-digest\``,
+      kind: 'cli',
+      args: [rel(t.tree), '--no-digest'],
+      ...tree,
+    },
+    {
       id: 'cli-pair',
       title: `dir with both ${big} files, with digests`,
       kind: 'cli',
@@ -350,24 +380,30 @@ async function main(): Promise<void> {
   if (cliProblem) log(`CLI scenarios skipped: ${cliProblem}`);
   const opensslMissing = describeMachine(hasGnuTime()).openssl === 'not installed';
 
+  const skipped = new Map<string, string>();
+  for (const scenario of selected) {
+    if (scenario.kind === 'cli' && cliProblem) skipped.set(scenario.id, cliProblem);
+    const usesOpenssl = scenario.kind === 'openssl' || scenario.kind === 'openssl-parallel';
+    if (usesOpenssl && opensslMissing) skipped.set(scenario.id, 'openssl is not installed');
+  }
+  const results = await runAll(
+    selected.filter((s) => !skipped.has(s.id)),
+    runs,
+    log,
+  );
   const outcomes = new Map<string, Outcome>();
   for (const scenario of selected) {
-    if (scenario.kind === 'cli' && cliProblem) {
-      outcomes.set(scenario.id, { scenario, samples: [], skipped: cliProblem });
-      continue;
-    }
-    if ((scenario.kind === 'openssl' || scenario.kind === 'openssl-parallel') && opensslMissing) {
-      outcomes.set(scenario.id, { scenario, samples: [], skipped: 'openssl is not installed' });
-      continue;
-    }
-    log(`${scenario.id}: ${scenario.title}`);
-    outcomes.set(scenario.id, await runScenario(scenario, runs, log));
+    const reason = skipped.get(scenario.id);
+    const result = results.get(scenario.id);
+    if (reason !== undefined) outcomes.set(scenario.id, { scenario, samples: [], skipped: reason });
+    else if (typeof result === 'string') outcomes.set(scenario.id, { scenario, samples: [], failed: result });
+    else outcomes.set(scenario.id, summarise(scenario, result ?? []));
   }
 
   const notes = judge(outcomes);
   const machine = describeMachine(hasGnuTime());
   const markdown = [
-    `## Results (${new Date().toISOString().slice(0, 10)}, median of ${runs} runs after 1 warm-up, warm page cache)`,
+    `## Results (${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; median of ${runs} interleaved runs after 1 warm-up, warm page cache)`,
     '',
     machineSection(machine, { before: loadBefore, after: os.loadavg() }),
     '',

@@ -49,10 +49,15 @@ type Finding = {
 };
 
 type WorkerMessage =
-  | { readonly type: 'ready'; readonly targets: Array<{ name: string; seeds: number }>; readonly skipped: string[] }
+  | {
+      readonly type: 'ready';
+      readonly targets: Array<{ name: string; seeds: number }>;
+      readonly skipped: string[];
+    }
   | { readonly type: 'stats'; readonly execs: Record<string, number> }
   | { readonly type: 'finding'; readonly finding: Finding }
-  | { readonly type: 'done'; readonly execs: Record<string, number> };
+  | { readonly type: 'done'; readonly execs: Record<string, number> }
+  | { readonly type: 'replayed'; readonly ms: number };
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`fuzz: ${message}\n`);
@@ -71,7 +76,8 @@ function parseArgs(argv: readonly string[]): Config {
     if (value === undefined) usage(`${flag} needs a value`);
     opts.set(flag.slice(2), value);
   }
-  for (const k of opts.keys()) if (!['seconds', 'seed', 'target', 'corpus', 'out'].includes(k)) usage(`unknown flag --${k}`);
+  for (const k of opts.keys())
+    if (!['seconds', 'seed', 'target', 'corpus', 'out'].includes(k)) usage(`unknown flag --${k}`);
   const seconds = Number(opts.get('seconds') ?? '60');
   if (!Number.isFinite(seconds) || seconds <= 0) usage('--seconds must be a positive number');
   const seed = opts.has('seed') ? Number(opts.get('seed')) : Date.now() % 2 ** 31;
@@ -102,8 +108,22 @@ function rngFrom(seed: number): () => number {
   };
 }
 
-const INTERESTING_BYTES = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x0a, 0x28, 0x2e, 0x62, 0x93, 0x94, 0x95, 0x50, 0x4b];
-const INTERESTING_LENGTHS = [0n, 1n, 0x7fn, 0xffn, 0x7fffn, 0xffffn, 0x7fffffffn, 0xffffffffn, 2n ** 40n, 2n ** 62n, 2n ** 64n - 1n];
+const INTERESTING_BYTES = [
+  0x00, 0x01, 0x7f, 0x80, 0xff, 0x0a, 0x28, 0x2e, 0x62, 0x93, 0x94, 0x95, 0x50, 0x4b,
+];
+const INTERESTING_LENGTHS = [
+  0n,
+  1n,
+  0x7fn,
+  0xffn,
+  0x7fffn,
+  0xffffn,
+  0x7fffffffn,
+  0xffffffffn,
+  2n ** 40n,
+  2n ** 62n,
+  2n ** 64n - 1n,
+];
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -116,7 +136,12 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** 1–8 stacked edits: flip, set, insert, delete, truncate, splice, length field, repeat, dictionary token. */
-function mutate(seed: Uint8Array, rnd: () => number, pool: readonly Uint8Array[], dict: readonly Uint8Array[]): Uint8Array {
+function mutate(
+  seed: Uint8Array,
+  rnd: () => number,
+  pool: readonly Uint8Array[],
+  dict: readonly Uint8Array[],
+): Uint8Array {
   const int = (n: number) => Math.floor(rnd() * n);
   let b: Uint8Array = Uint8Array.from(seed);
   const edits = 1 + int(8);
@@ -130,7 +155,11 @@ function mutate(seed: Uint8Array, rnd: () => number, pool: readonly Uint8Array[]
         if (at < b.length) b[at] = INTERESTING_BYTES[int(INTERESTING_BYTES.length)]!;
         break;
       case 2:
-        b = concat(b.subarray(0, at), Uint8Array.from({ length: 1 + int(16) }, () => int(256)), b.subarray(at));
+        b = concat(
+          b.subarray(0, at),
+          Uint8Array.from({ length: 1 + int(16) }, () => int(256)),
+          b.subarray(at),
+        );
         break;
       case 3:
         b = concat(b.subarray(0, at), b.subarray(at + 1 + int(32)));
@@ -147,8 +176,16 @@ function mutate(seed: Uint8Array, rnd: () => number, pool: readonly Uint8Array[]
       case 6: {
         const width = [1, 2, 4, 8][int(4)]!;
         const field = new Uint8Array(8);
-        new DataView(field.buffer).setBigUint64(0, INTERESTING_LENGTHS[int(INTERESTING_LENGTHS.length)]!, rnd() < 0.8);
-        b = concat(b.subarray(0, at), field.subarray(rnd() < 0.8 ? 0 : 8 - width).subarray(0, width), b.subarray(at + width));
+        new DataView(field.buffer).setBigUint64(
+          0,
+          INTERESTING_LENGTHS[int(INTERESTING_LENGTHS.length)]!,
+          rnd() < 0.8,
+        );
+        b = concat(
+          b.subarray(0, at),
+          field.subarray(rnd() < 0.8 ? 0 : 8 - width).subarray(0, width),
+          b.subarray(at + width),
+        );
         break;
       }
       case 7: {
@@ -186,7 +223,8 @@ function walk(dir: string): string[] {
 }
 
 const startsWith = (b: Uint8Array, ...sig: number[]) => sig.every((v, i) => b[i] === v);
-const isZip = (b: Uint8Array) => startsWith(b, 0x50, 0x4b, 0x03, 0x04) || startsWith(b, 0x50, 0x4b, 0x05, 0x06);
+const isZip = (b: Uint8Array) =>
+  startsWith(b, 0x50, 0x4b, 0x03, 0x04) || startsWith(b, 0x50, 0x4b, 0x05, 0x06);
 const isNpy = (b: Uint8Array) => startsWith(b, 0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59);
 const isGzip = (b: Uint8Array) => startsWith(b, 0x1f, 0x8b);
 
@@ -252,7 +290,8 @@ function loadSeeds(corpus: string): Seeds {
       s.compressed.push(file);
       try {
         const inner = new Uint8Array(isGzip(file) ? gunzipSync(file) : inflateSync(file));
-        if (inner.length >= 263 && startsWith(inner.subarray(257), 0x75, 0x73, 0x74, 0x61, 0x72)) s.tars.push(inner);
+        if (inner.length >= 263 && startsWith(inner.subarray(257), 0x75, 0x73, 0x74, 0x61, 0x72))
+          s.tars.push(inner);
         else addInner(inner, path);
       } catch {
         addInner(file, path);
@@ -306,8 +345,31 @@ const PICKLE_CODES = new Set([
   'LIMIT_OPCODES',
   'LIMIT_RETAINED',
 ]);
-const NPY_CODES = new Set(['NPY_BAD_MAGIC', 'NPY_BAD_VERSION', 'NPY_TRUNCATED', 'NPY_BAD_HEADER', 'NPY_SIZE_MISMATCH']);
-const KINDS = new Set(['zip', 'tar', 'gzip', 'bzip2', 'xz', 'lzma', 'zlib', 'lz4', '7z', 'pickle', 'npy', 'gguf', 'hdf5', 'safetensors', 'text', 'unknown']);
+const NPY_CODES = new Set([
+  'NPY_BAD_MAGIC',
+  'NPY_BAD_VERSION',
+  'NPY_TRUNCATED',
+  'NPY_BAD_HEADER',
+  'NPY_SIZE_MISMATCH',
+]);
+const KINDS = new Set([
+  'zip',
+  'tar',
+  'gzip',
+  'bzip2',
+  'xz',
+  'lzma',
+  'zlib',
+  'lz4',
+  '7z',
+  'pickle',
+  'npy',
+  'gguf',
+  'hdf5',
+  'safetensors',
+  'text',
+  'unknown',
+]);
 
 /** Tokens worth inserting into pickles: opcodes with operands that steer into interesting paths. */
 const PICKLE_DICT = [
@@ -316,7 +378,7 @@ const PICKLE_DICT = [
   'cposix\nsystem\n',
   'c__builtin__\neval\n',
   '\x8c\x02os\x8c\x06system\x93',
-  '(S\'x\'\ni__builtin__\nexec\n',
+  "(S'x'\ni__builtin__\nexec\n",
   '\x95\x02\x00\x00\x00\x00\x00\x00\x00',
   'h\x00',
   'q\x00',
@@ -332,6 +394,18 @@ const PICKLE_DICT = [
 ].map((s) => Uint8Array.from(s, (c) => c.charCodeAt(0)));
 
 const src = (p: string) => new URL(`../packages/formats/src/${p}`, import.meta.url).href;
+
+/** The shapes of the optional zip, tar and compress entry points this fuzzer relies on. */
+type ReadZipDirectory = (source: unknown) => Promise<{ entries: unknown[] }>;
+type ReadZipEntryHead = (source: unknown, entry: unknown, n: number) => Promise<Uint8Array>;
+type TarEntries = (
+  stream: AsyncIterable<Uint8Array>,
+) => AsyncIterable<{ kind: string; body?: AsyncIterable<Uint8Array> }>;
+type DecompressStream = (
+  kind: string,
+  input: AsyncIterable<Uint8Array>,
+  limits: { maxOutputBytes: number; maxRatio: number },
+) => { stream: AsyncIterable<Uint8Array> };
 
 async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Target[]; skipped: string[] }> {
   const pickle = await import(src('pickle/index.js'));
@@ -351,20 +425,28 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
         const whole = await pickle.runPickle(pickle.StreamReader.fromBytes(bytes), {
           afterBuild: pickle.joblibAfterBuild(),
           onEvent: (e: { kind: string; callee?: unknown }) => {
-            if (e.kind === 'call') ensure(pickle.describeValue(e.callee).length <= 160, 'describeValue budget');
+            if (e.kind === 'call')
+              ensure(pickle.describeValue(e.callee).length <= 160, 'describeValue budget');
           },
         });
         ensure(['stop', 'eof', 'error', 'limit'].includes(whole.end), `end ${whole.end}`);
         for (const a of whole.anomalies) ensure(PICKLE_CODES.has(a.code), `anomaly code ${a.code}`);
         ensure(whole.endOffset <= bytes.length, 'endOffset past the input');
         // chunking must not change what the machine reports
-        const chunked = await pickle.runPickle(new pickle.StreamReader(chunks(bytes, () => 1 + Math.floor(rnd() * 4096))), {
-          afterBuild: pickle.joblibAfterBuild(),
+        const chunked = await pickle.runPickle(
+          new pickle.StreamReader(chunks(bytes, () => 1 + Math.floor(rnd() * 4096))),
+          {
+            afterBuild: pickle.joblibAfterBuild(),
+            onEvent: () => {},
+          },
+        );
+        const sig = (r: typeof whole) =>
+          `${r.end}@${r.endOffset}/${r.opcodes}:${r.anomalies.map((a: { code: string }) => a.code).join(',')}`;
+        ensure(sig(chunked) === sig(whole), `chunked run differs: ${sig(chunked)} vs ${sig(whole)}`);
+        const streams = await pickle.readPickleStreams(pickle.StreamReader.fromBytes(bytes), {
+          probe: true,
           onEvent: () => {},
         });
-        const sig = (r: typeof whole) => `${r.end}@${r.endOffset}/${r.opcodes}:${r.anomalies.map((a: { code: string }) => a.code).join(',')}`;
-        ensure(sig(chunked) === sig(whole), `chunked run differs: ${sig(chunked)} vs ${sig(whole)}`);
-        const streams = await pickle.readPickleStreams(pickle.StreamReader.fromBytes(bytes), { probe: true, onEvent: () => {} });
         ensure(!streams.notPickle || streams.streams.length === 0, 'notPickle with streams');
       },
     });
@@ -381,7 +463,8 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
         ] as const) {
           const r = parseNpyHeader(head, size);
           for (const a of r.anomalies) ensure(NPY_CODES.has(a.code), `anomaly code ${a.code}`);
-          if (r.header) ensure(r.header.dataOffset <= Math.min(head.length, size), 'dataOffset past the input');
+          if (r.header)
+            ensure(r.header.dataOffset <= Math.min(head.length, size), 'dataOffset past the input');
           else ensure(r.anomalies.length > 0, 'no header and no anomaly');
         }
       },
@@ -400,43 +483,39 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
     });
   }
 
-  const optional = async (dir: string, name: string): Promise<((...args: never[]) => unknown) | undefined> => {
-    const file = fileURLToPath(src(`${dir}/index.ts`));
-    if (!existsSync(file)) return undefined;
+  /** An export of src/<dir>/index.ts if that module exists and exports a function of that name. */
+  const optional = async <F>(dir: string, name: string): Promise<F | undefined> => {
+    if (!existsSync(fileURLToPath(src(`${dir}/index.ts`)))) return undefined;
     try {
-      const mod = (await import(src(`${dir}/index.js`))) as Record<string, unknown>;
-      const f = mod[name];
-      return typeof f === 'function' ? (f as (...args: never[]) => unknown) : undefined;
+      const f = ((await import(src(`${dir}/index.js`))) as Record<string, unknown>)[name];
+      return typeof f === 'function' ? (f as F) : undefined;
     } catch {
       return undefined;
     }
   };
 
   if (want('zip')) {
-    const readZipDirectory = await optional('zip', 'readZipDirectory');
-    const zipMod = readZipDirectory ? ((await import(src('zip/index.js'))) as Record<string, unknown>) : undefined;
+    const readZipDirectory = await optional<ReadZipDirectory>('zip', 'readZipDirectory');
+    const readZipEntryHead = await optional<ReadZipEntryHead>('zip', 'readZipEntryHead');
     if (!readZipDirectory || seeds.zips.length === 0) skipped.push('zip (no readZipDirectory)');
     else {
-      const readHead = zipMod?.readZipEntryHead as
-        | ((source: unknown, entry: unknown, n: number) => Promise<Uint8Array>)
-        | undefined;
       targets.push({
         name: 'zip',
         seeds: seeds.zips,
         dict: [],
         async run(bytes) {
           const source = new BufferSource(bytes);
-          const dir = (await (readZipDirectory as (s: unknown) => Promise<{ entries: unknown[] }>)(source)) ?? {
-            entries: [],
-          };
+          const dir = await readZipDirectory(source);
           ensure(Array.isArray(dir.entries), 'entries is not an array');
-          if (readHead) for (const entry of dir.entries.slice(0, 8)) await readHead(source, entry, 4096);
+          for (const entry of readZipEntryHead ? dir.entries.slice(0, 8) : []) {
+            await readZipEntryHead?.(source, entry, 4096);
+          }
         },
       });
     }
   }
   if (want('tar')) {
-    const tarEntries = await optional('tar', 'tarEntries');
+    const tarEntries = await optional<TarEntries>('tar', 'tarEntries');
     if (!tarEntries || seeds.tars.length === 0) skipped.push('tar (no tarEntries)');
     else {
       targets.push({
@@ -444,11 +523,8 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
         seeds: seeds.tars,
         dict: [],
         async run(bytes, rnd) {
-          const items = (tarEntries as (s: AsyncIterable<Uint8Array>) => AsyncIterable<{ kind: string; body?: AsyncIterable<Uint8Array> }>)(
-            chunks(bytes, () => 1 + Math.floor(rnd() * 2048)),
-          );
           let n = 0;
-          for await (const item of items) {
+          for await (const item of tarEntries(chunks(bytes, () => 1 + Math.floor(rnd() * 2048)))) {
             if (++n > 10_000) break;
             if (item.kind === 'entry' && item.body && rnd() < 0.5) for await (const _ of item.body) void _;
           }
@@ -457,7 +533,7 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
     }
   }
   if (want('compress')) {
-    const decompressStream = await optional('compress', 'decompressStream');
+    const decompressStream = await optional<DecompressStream>('compress', 'decompressStream');
     if (!decompressStream || seeds.compressed.length === 0) skipped.push('compress (no decompressStream)');
     else {
       const kinds = ['gzip', 'zlib', 'deflate-raw', 'bzip2', 'xz', 'lzma'];
@@ -466,13 +542,12 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
         seeds: seeds.compressed,
         dict: [],
         async run(bytes, rnd) {
+          // mostly the kind the bytes look like, sometimes a wrong one
           const sniffed = sniff(bytes.subarray(0, SNIFF_HEAD_BYTES), bytes.length);
-          const kind = kinds.includes(sniffed) && rnd() < 0.8 ? sniffed : kinds[Math.floor(rnd() * kinds.length)]!;
-          const r = (decompressStream as (k: string, s: AsyncIterable<Uint8Array>, l: object) => { stream: AsyncIterable<Uint8Array> })(
-            kind,
-            chunks(bytes, () => 1 + Math.floor(rnd() * 4096)),
-            { maxOutputBytes: 64 << 20, maxRatio: 1000 },
-          );
+          const kind =
+            kinds.includes(sniffed) && rnd() < 0.8 ? sniffed : kinds[Math.floor(rnd() * kinds.length)]!;
+          const input = chunks(bytes, () => 1 + Math.floor(rnd() * 4096));
+          const r = decompressStream(kind, input, { maxOutputBytes: 64 << 20, maxRatio: 1000 });
           for await (const _ of r.stream) void _;
         },
       });
@@ -486,6 +561,8 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
 interface WorkerConfig extends Config {
   readonly deadline: number;
   readonly shared: SharedArrayBuffer;
+  /** Run this one input once (to confirm a hang or slow case in a fresh worker) instead of fuzzing. */
+  readonly replay?: { readonly target: string; readonly bytes: Uint8Array };
 }
 
 /** Layout of the shared slot: [case counter, input length, target index, busy], then the input. */
@@ -498,7 +575,18 @@ async function workerMain(config: WorkerConfig): Promise<void> {
   const ctrl = new Int32Array(config.shared, 0, CTRL_INTS);
   const slot = new Uint8Array(config.shared, CTRL_INTS * 4);
   const { targets, skipped } = await loadTargets(config, loadSeeds(config.corpus));
-  port.postMessage({ type: 'ready', targets: targets.map((t) => ({ name: t.name, seeds: t.seeds.length })), skipped } satisfies WorkerMessage);
+  if (config.replay) {
+    const target = targets.find((t) => t.name === config.replay?.target);
+    const started = performance.now();
+    await target?.run(config.replay.bytes, rngFrom(config.seed)).catch(() => {});
+    port.postMessage({ type: 'replayed', ms: performance.now() - started } satisfies WorkerMessage);
+    return;
+  }
+  port.postMessage({
+    type: 'ready',
+    targets: targets.map((t) => ({ name: t.name, seeds: t.seeds.length })),
+    skipped,
+  } satisfies WorkerMessage);
   const rnd = rngFrom(config.seed);
   const execs: Record<string, number> = Object.fromEntries(targets.map((t) => [t.name, 0]));
   const report = (finding: Finding) => port.postMessage({ type: 'finding', finding } satisfies WorkerMessage);
@@ -529,11 +617,18 @@ async function workerMain(config: WorkerConfig): Promise<void> {
     }
     const ms = performance.now() - started;
     Atomics.store(ctrl, 3, 0);
-    if (ms > CASE_MS) report({ kind: 'slow', target: target.name, detail: `${Math.round(ms)} ms`, bytes: input });
+    if (ms > CASE_MS)
+      report({ kind: 'slow', target: target.name, detail: `${Math.round(ms)} ms`, bytes: input });
     execs[target.name]!++;
     if ((i & 63) === 0) {
       const heapMb = getHeapStatistics().used_heap_size / 2 ** 20;
-      if (heapMb > HEAP_BOUND_MB) report({ kind: 'memory', target: target.name, detail: `heap ${Math.round(heapMb)} MiB after case`, bytes: input });
+      if (heapMb > HEAP_BOUND_MB)
+        report({
+          kind: 'memory',
+          target: target.name,
+          detail: `heap ${Math.round(heapMb)} MiB after case`,
+          bytes: input,
+        });
     }
     if (Date.now() - lastStats > 1000) {
       lastStats = Date.now();
@@ -545,7 +640,10 @@ async function workerMain(config: WorkerConfig): Promise<void> {
 
 // ---- main -----------------------------------------------------------------------------------------
 
-/** Same kind, target and message (numbers masked): the same bug, so only its first input is kept. */
+/** Inputs kept per signature: hangs and slow cases of one target share a signature, yet may differ. */
+const KEEP_PER_SIGNATURE = 3;
+
+/** Same kind, target and message (numbers masked): probably the same bug, so few inputs are kept. */
 const signature = (f: Finding) => `${f.kind} ${f.target} ${f.detail.replace(/\d+/g, 'N')}`;
 
 function save(config: Config, finding: Finding): string {
@@ -569,28 +667,85 @@ async function main(): Promise<void> {
   const seen = new Map<string, number>();
   let announced = false;
   const started = Date.now();
-  process.stderr.write(`fuzz: seed ${config.seed}, ${config.seconds} s, targets ${config.targets.join(', ')}\n`);
-
-  const record = (finding: Finding) => {
-    const sig = signature(finding);
-    seen.set(sig, (seen.get(sig) ?? 0) + 1);
-    if (seen.get(sig) === 1) process.stdout.write(`FINDING ${save(config, finding)}\n`);
-  };
+  process.stderr.write(
+    `fuzz: seed ${config.seed}, ${config.seconds} s, targets ${config.targets.join(', ')}\n`,
+  );
 
   const tsxApi = import.meta.resolve('tsx/esm/api');
+  const spawn = (data: WorkerConfig) =>
+    new Worker(
+      `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`,
+      { eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb: HEAP_BOUND_MB * 2 } },
+    );
+
+  /** Runs one input again in a fresh worker: its time in ms, or Infinity if it does not finish in 3 × CASE_MS. */
+  const replay = (finding: Finding): Promise<number> =>
+    new Promise((done) => {
+      const scratch = new SharedArrayBuffer(CTRL_INTS * 4 + MAX_INPUT);
+      const w = spawn({
+        ...config,
+        deadline: 0,
+        shared: scratch,
+        replay: { target: finding.target, bytes: finding.bytes },
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (ms: number) => {
+        clearTimeout(timer);
+        void w.terminate();
+        done(ms);
+      };
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') return;
+        if (m.type === 'replayed') finish(m.ms);
+      });
+      w.on('online', () => {
+        timer = setTimeout(() => finish(Number.POSITIVE_INFINITY), 3 * CASE_MS + 5000);
+      });
+      w.on('error', () => finish(Number.POSITIVE_INFINITY));
+    });
+
+  const record = async (finding: Finding) => {
+    if (finding.kind === 'hang' || finding.kind === 'slow') {
+      // a loaded machine can stall a worker: only what is slow again in a fresh worker counts
+      const ms = await replay(finding);
+      if (ms < CASE_MS) {
+        process.stderr.write(
+          `fuzz: ${finding.kind} in ${finding.target} not confirmed (${Math.round(ms)} ms on replay)\n`,
+        );
+        return;
+      }
+      finding = {
+        ...finding,
+        detail: `${finding.detail}; ${Number.isFinite(ms) ? `${Math.round(ms)} ms` : 'no end'} on replay`,
+      };
+    }
+    const sig = signature(finding);
+    seen.set(sig, (seen.get(sig) ?? 0) + 1);
+    if (seen.get(sig)! <= KEEP_PER_SIGNATURE) process.stdout.write(`FINDING ${save(config, finding)}\n`);
+  };
+  const pending: Array<Promise<void>> = [];
+  const report = (finding: Finding) => {
+    pending.push(record(finding));
+  };
+
   for (let restart = 0; Date.now() < deadline; restart++) {
     Atomics.store(ctrl, 3, 0); // a worker killed mid-case leaves the busy flag set
-    const workerConfig: WorkerConfig = { ...config, seed: (config.seed + restart * 0x9e3779b9) >>> 0, deadline, shared };
-    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-    const worker = new Worker(bootstrap, {
-      eval: true,
-      workerData: workerConfig,
-      resourceLimits: { maxOldGenerationSizeMb: HEAP_BOUND_MB * 2 },
-    });
+    const workerConfig: WorkerConfig = {
+      ...config,
+      seed: (config.seed + restart * 0x9e3779b9) >>> 0,
+      deadline,
+      shared,
+    };
+    const worker = spawn(workerConfig);
     const base: Record<string, number> = {};
     const current = (): Finding => {
       const len = Atomics.load(ctrl, 1);
-      return { kind: 'hang', target: 'unknown', detail: '', bytes: new Uint8Array(shared, CTRL_INTS * 4, len).slice() };
+      return {
+        kind: 'hang',
+        target: 'unknown',
+        detail: '',
+        bytes: new Uint8Array(shared, CTRL_INTS * 4, len).slice(),
+      };
     };
     const outcome = await new Promise<'done' | 'restart'>((resolveRun) => {
       let lastCount = Atomics.load(ctrl, 0);
@@ -606,7 +761,12 @@ async function main(): Promise<void> {
         if (Date.now() - lastChange > CASE_MS + 500) {
           clearInterval(watchdog);
           const f = current();
-          record({ ...f, kind: 'hang', target: names[Atomics.load(ctrl, 2)] ?? 'unknown', detail: `no progress for ${Date.now() - lastChange} ms` });
+          report({
+            ...f,
+            kind: 'hang',
+            target: names[Atomics.load(ctrl, 2)] ?? 'unknown',
+            detail: `no progress for ${Date.now() - lastChange} ms`,
+          });
           void worker.terminate().then(() => resolveRun('restart'));
         }
       }, 100);
@@ -618,7 +778,7 @@ async function main(): Promise<void> {
             for (const t of m.targets) process.stderr.write(`fuzz: ${t.name}: ${t.seeds} seeds\n`);
             for (const s of m.skipped) process.stderr.write(`fuzz: skipping ${s}\n`);
           }
-        } else if (m.type === 'finding') record(m.finding);
+        } else if (m.type === 'finding') report(m.finding);
         else if (m.type === 'stats' || m.type === 'done') {
           for (const [k, v] of Object.entries(m.execs)) totals[k] = (totals[k] ?? 0) - (base[k] ?? 0) + v;
           Object.assign(base, m.execs);
@@ -632,7 +792,12 @@ async function main(): Promise<void> {
         clearInterval(watchdog);
         const f = current();
         const oom = (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
-        record({ ...f, kind: oom ? 'memory' : 'throw', target: names[Atomics.load(ctrl, 2)] ?? 'unknown', detail: `worker died: ${e.message}` });
+        report({
+          ...f,
+          kind: oom ? 'memory' : 'throw',
+          target: names[Atomics.load(ctrl, 2)] ?? 'unknown',
+          detail: `worker died: ${e.message}`,
+        });
         resolveRun('restart');
       });
       worker.on('exit', () => {
@@ -643,13 +808,19 @@ async function main(): Promise<void> {
     if (outcome === 'done') break;
   }
 
+  await Promise.all(pending);
   const seconds = (Date.now() - started) / 1000;
-  const rate = (n: number) => `${String(n).padStart(9)} execs ${Math.round(n / seconds).toString().padStart(7)}/s`;
+  const rate = (n: number) =>
+    `${String(n).padStart(9)} execs ${Math.round(n / seconds)
+      .toString()
+      .padStart(7)}/s`;
   for (const [name, n] of Object.entries(totals)) process.stdout.write(`${name.padEnd(8)} ${rate(n)}\n`);
   // every case started, including those of workers that died before reporting
   const total = Atomics.load(ctrl, 0);
   const hits = [...seen.values()].reduce((a, b) => a + b, 0);
-  process.stdout.write(`${'total'.padEnd(8)} ${rate(total)} in ${seconds.toFixed(1)} s; ${seen.size} distinct finding(s), ${hits} hit(s)\n`);
+  process.stdout.write(
+    `${'total'.padEnd(8)} ${rate(total)} in ${seconds.toFixed(1)} s; ${seen.size} distinct finding(s), ${hits} hit(s)\n`,
+  );
   if (seen.size > 0) process.exitCode = 1;
 }
 

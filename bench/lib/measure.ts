@@ -1,9 +1,10 @@
 /**
  * Runs a command as a child process and measures it: wall time (parent's monotonic clock), peak RSS
- * and CPU time of the child (GNU time when installed, else an exit hook for node children).
+ * and CPU time of the child (GNU time when installed, else an exit hook for node children), and how
+ * busy the rest of the machine was meanwhile (from /proc/stat, on Linux).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,12 +17,31 @@ export interface Sample {
   readonly wallSeconds: number;
   readonly maxRssKiB: number | undefined;
   readonly cpuSeconds: number | undefined;
+  /** CPU used by everything else on the machine during the run, in cores (0 = quiet machine). */
+  readonly backgroundCores: number | undefined;
   readonly exitCode: number | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
 export const hasGnuTime = (): boolean => existsSync(GNU_TIME);
+
+/** Busy CPU seconds of the whole machine so far (all cores; /proc/stat counts in USER_HZ = 1/100 s). */
+function machineBusySeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait
+    const busy = fields.slice(0, 8).reduce((sum, v, i) => (i === 3 || i === 4 ? sum : sum + v), 0);
+    return busy / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function measure(command: string, args: readonly string[], cwd: string): Promise<Sample> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vacsrp-bench-'));
@@ -37,9 +57,11 @@ export async function measure(command: string, args: readonly string[], cwd: str
     } else {
       argv = [command, ...args];
     }
+    const busyBefore = machineBusySeconds();
     const started = process.hrtime.bigint();
     const { exitCode, stdout, stderr } = await run(argv, cwd, env);
     const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const busyAfter = machineBusySeconds();
     const usage = await readFile(report, 'utf8').catch(() => '');
     let maxRssKiB: number | undefined;
     let cpuSeconds: number | undefined;
@@ -55,7 +77,11 @@ export async function measure(command: string, args: readonly string[], cwd: str
       maxRssKiB = probe.maxRssKiB;
       cpuSeconds = probe.cpuSeconds;
     }
-    return { wallSeconds, maxRssKiB, cpuSeconds, exitCode, stdout, stderr };
+    const backgroundCores =
+      busyBefore === undefined || busyAfter === undefined || cpuSeconds === undefined
+        ? undefined
+        : Math.max(0, busyAfter - busyBefore - cpuSeconds) / wallSeconds;
+    return { wallSeconds, maxRssKiB, cpuSeconds, backgroundCores, exitCode, stdout, stderr };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

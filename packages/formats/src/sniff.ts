@@ -46,27 +46,36 @@ export function sniff(head: Uint8Array, size: number = head.length): FormatKind 
   if (startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return 'hdf5';
   if (head.length >= 263 && startsWith(head, ascii('ustar'), 257)) return 'tar';
   if (head[0] === 0x80 && head.length > 1 && head[1]! <= 5) return 'pickle';
+  if (isSafetensorsHeader(head, size)) return 'safetensors';
   if (isZlibHeader(head)) return 'zlib';
   if (isLzmaAloneHeader(head, size)) return 'lzma';
-  if (isSafetensorsHeader(head, size)) return 'safetensors';
   if (isMostlyText(head)) return 'text';
   return 'unknown';
 }
 
-/** RFC 1950: CM=8 (deflate), window ≤ 32K, FCHECK makes the 16-bit header a multiple of 31. */
+/**
+ * RFC 1950 with a 32 KiB window (CMF 0x78), which is what zlib.compress and joblib write. Two bytes
+ * are a weak signature (text and pickles start with valid headers too), so callers confirm by decoding.
+ */
 function isZlibHeader(b: Uint8Array): boolean {
   if (b.length < 2) return false;
-  const cmf = b[0]!;
   const flg = b[1]!;
-  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0 && (flg & 0x20) === 0;
+  return b[0] === 0x78 && ((0x78 << 8) | flg) % 31 === 0 && (flg & 0x20) === 0;
 }
 
-/** The .lzma "alone" header: properties byte (lc/lp/pb, ≤ 224), a power-of-two-ish dictionary size. */
+/**
+ * The .lzma "alone" header: properties 0x5d (what xz and Python write), a dictionary size that xz
+ * would pick (2^n or 2^n + 2^(n-1)), and an uncompressed size that is unknown (all ones) or plausible.
+ * Protocol-1 pickles start with 0x5d (EMPTY_LIST) too, so this must be strict.
+ */
 function isLzmaAloneHeader(b: Uint8Array, size: number): boolean {
-  if (b.length < 13 || size < 13) return false;
-  if (b[0]! > 224 || b[0] !== 0x5d) return false;
+  if (b.length < 13 || size < 13 || b[0] !== 0x5d) return false;
   const dict = (b[1]! | (b[2]! << 8) | (b[3]! << 16) | (b[4]! << 24)) >>> 0;
-  return dict >= 1 << 12 && dict <= 1 << 30;
+  let xzDict = false;
+  for (let n = 12; n <= 30 && !xzDict; n++) xzDict = dict === 2 ** n || dict === 2 ** n + 2 ** (n - 1);
+  if (!xzDict) return false;
+  const unknown = b.subarray(5, 13).every((x) => x === 0xff);
+  return unknown || (b[11] === 0 && b[12] === 0);
 }
 
 /** safetensors: u64 little-endian header length, then a JSON object that fits in the file. */
@@ -74,7 +83,9 @@ function isSafetensorsHeader(b: Uint8Array, size: number): boolean {
   if (b.length < 10) return false;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const n = view.getBigUint64(0, true);
-  return b[8] === 0x7b && n >= 2n && (n <= BigInt(size) - 8n || size <= 8);
+  // A declared length beyond the file is still safetensors when a JSON key follows (a bad header is a
+  // finding for the safetensors analyser, not unknown content).
+  return b[8] === 0x7b && n >= 2n && (n <= BigInt(size) - 8n || b[9] === 0x22);
 }
 
 function isMostlyText(b: Uint8Array): boolean {

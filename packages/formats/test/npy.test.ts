@@ -123,10 +123,10 @@ describe('malformed headers', () => {
     expect(codes(asm(hex('934e554d5059 0200 ffff'), new Uint8Array(64)))).toEqual(['NPY_TRUNCATED']);
   });
 
-  // BUG: the first check treats any input shorter than 10 bytes as NPY_BAD_MAGIC, so a file that
+  // Regression (fixed): the first check treats any input shorter than 10 bytes as NPY_BAD_MAGIC, so a file that
   // has the magic and version but ends inside the header-length field gets the wrong code, and the
   // dedicated 'header length field is truncated' branch is unreachable for version 1.0.
-  it.fails('a file that ends inside the header-length field is NPY_TRUNCATED, not NPY_BAD_MAGIC', () => {
+  it('a file that ends inside the header-length field is NPY_TRUNCATED, not NPY_BAD_MAGIC', () => {
     expect(codes(hex('934e554d5059 0100 76'))).toEqual(['NPY_TRUNCATED']);
   });
 
@@ -162,13 +162,13 @@ describe('malformed headers', () => {
 });
 
 describe('object dtypes numpy accepts under other spellings', () => {
-  // BUG: descr_to_dtype('object') (and 'object_', [('a', 'object')]) is an object dtype, so
+  // Regression (fixed): descr_to_dtype('object') (and 'object_', [('a', 'object')]) is an object dtype, so
   // np.load(allow_pickle=True) unpickles the body — verified with numpy 2.4 on the file below —
   // but parseNpyHeader only recognises descriptors that start with 'O' and says object: false, with
   // no anomaly, so a scanner never looks at the pickle. Reproducer (a benign body, [1, 2]):
   // 934e554d505901003d007b276465736372273a20276f626a656374272c2027666f727472616e5f6f72646572273a
   // 2046616c73652c20277368617065273a2028322c292c207d0a80025d7100284b014b02652e
-  it.fails("descr 'object' is an object array", () => {
+  it("descr 'object' is an object array", () => {
     const file = hex(
       '934e554d505901003d007b276465736372273a20276f626a656374272c2027666f727472616e5f6f72646572273a' +
         '2046616c73652c20277368617065273a2028322c292c207d0a80025d7100284b014b02652e',
@@ -176,13 +176,13 @@ describe('object dtypes numpy accepts under other spellings', () => {
     expect(parse(file).header?.object).toBe(true);
   });
 
-  it.fails("a structured descr with an 'object' field is an object array", () => {
+  it("a structured descr with an 'object' field is an object array", () => {
     expect(parse(npy(dict("[('a', 'object')]", '(2,)'), hex('80024e2e'))).header?.object).toBe(true);
   });
 
-  // BUG: the header is a Python literal (numpy uses ast.literal_eval), so '|\x4f' is the string '|O';
+  // Regression (fixed): the header is a Python literal (numpy uses ast.literal_eval), so '|\x4f' is the string '|O';
   // the parser keeps escapes verbatim and reports descr '|\\x4f', object: false, no anomaly.
-  it.fails('escapes inside the descr string are decoded as Python does', () => {
+  it('escapes inside the descr string are decoded as Python does', () => {
     const h = parse(npy(dict("'|\\x4f'", '(2,)'), hex('80025d7100284b014b02652e'))).header;
     expect(h?.object).toBe(true);
   });

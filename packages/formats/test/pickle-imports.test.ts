@@ -188,26 +188,45 @@ describe('dotted names (attribute walk from protocol 4)', () => {
     expect(r.imports).toEqual(['builtins.print.__class__.__base__.__subclasses__']);
   });
 
-  // BUG: isDottedIdentifier() caps a name at 1024 characters (and the machine keeps at most
+  // Regression (fixed): isDottedIdentifier() caps a name at 1024 characters (and the machine keeps at most
   // maxRetainedString characters of a STACK_GLOBAL operand), but find_class has no such cap: at
   // protocol 4, 'os' + 'path.os.path.os.…system' walks os.path.os.path… and returns os.system
   // (verified: pickle.loads(b'\x80\x04cos\n' + b'path.os.'*200 + b'sep\n.') == '/'). The machine
   // stops with BAD_IMPORT_NAME / BAD_OPERAND and reports no import, so the payload callable is hidden.
   // getattr also accepts attribute names that are not identifiers, which the same check rejects.
-  it.fails('reports a dotted name of any length, since the attribute walk resolves it', async () => {
+  it('reports a dotted name of any length, since the attribute walk resolves it', async () => {
     const name = `${'path.os.'.repeat(200)}system`;
     const r = await runBytes(asm(PROTO(4), GLOBAL('os', name), STOP));
     expect(r.imports).toEqual([`os.${name}`]);
   });
 
-  it.fails('reports a STACK_GLOBAL name longer than the retained-string limit', async () => {
+  // A STACK_GLOBAL operand longer than maxRetainedString cannot be named exactly; it must still be
+  // reported (as an import that cannot be resolved statically), never silently dropped.
+  it('reports a STACK_GLOBAL name longer than the retained-string limit as unresolvable', async () => {
     const name = `${'path.os.'.repeat(9000)}system`;
     const r = await runBytes(asm(PROTO(4), SHORT_BINUNICODE('os'), BINUNICODE(name), STACK_GLOBAL, STOP));
-    expect(r.all.map((e) => e.kind)).toEqual(['import']);
+    expect(r.all.map((e) => e.kind)).toEqual(['dynamic-import']);
   });
 });
 
 describe('STACK_GLOBAL operands', () => {
+  it('reports module, name, opcode, protocol, offset and index of the STACK_GLOBAL itself', async () => {
+    const r = await runBytes(
+      asm(PROTO(4), SHORT_BINUNICODE('posix'), MEMOIZE, SHORT_BINUNICODE('system'), STACK_GLOBAL, STOP),
+    );
+    expect(r.all).toEqual([
+      {
+        kind: 'import',
+        module: 'posix',
+        name: 'system',
+        opcode: 'STACK_GLOBAL',
+        protocol: 4,
+        offset: 18,
+        index: 4,
+      },
+    ]);
+  });
+
   it('resolves operands fetched from the memo out of order (the memo-shuffle bypass)', async () => {
     const r = await runBytes(
       asm(

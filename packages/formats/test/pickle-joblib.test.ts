@@ -161,24 +161,24 @@ describe('numeric arrays', () => {
     expect(r.arrays[0]).toMatchObject({ shape: [2n, 3n], bytes: 30n });
   });
 
-  // BUG: joblib reads the padding byte only when numpy_array_alignment_bytes is not None
+  // Regression (fixed): joblib reads the padding byte only when numpy_array_alignment_bytes is not None
   // (safe_get_numpy_array_alignment_bytes(); joblib.dump itself writes None when the file handle
   // cannot tell()), but the hook reads one whenever the key is present. Here the hook takes the
   // first raw byte as padding and ends one byte into the payload that joblib.load runs.
-  it.fails('numpy_array_alignment_bytes: None means no padding byte, as in joblib', async () => {
+  it('numpy_array_alignment_bytes: None means no padding byte, as in joblib', async () => {
     const arr = asm(wrapper({ shape: [2], dtype: dtype('<i4'), alignment: 'none' }), new Uint8Array(8));
     const r = await run(joblibFile(arr));
     expect([r.end, r.codes]).toEqual(['stop', []]);
     expect(r.imports).toContain('posix.system');
   });
 
-  // BUG: joblib's NumpyUnpickler is the pure-Python Unpickler, whose _Unframer reads a whole FRAME
+  // Regression (fixed): joblib's NumpyUnpickler is the pure-Python Unpickler, whose _Unframer reads a whole FRAME
   // ahead, and NumpyArrayWrapper.read_array reads the array from file_handle — i.e. from the end of
   // the current frame, not from just after BUILD. A BUILD in the middle of a frame thus makes joblib
   // read the array after the frame and then run the rest of the frame. The hook reads right after
   // BUILD instead; below, joblib runs posix.system while the machine reports a clean run (the
   // payload is only visible in the alternate-start window).
-  it.fails('a BUILD inside an unfinished frame is reported, or the frame’s remaining opcodes are run', async () => {
+  it('a BUILD inside an unfinished frame is reported, or the frame’s remaining opcodes are run', async () => {
     const head = wrapper({ shape: [9], dtype: dtype('|u1') });
     const rest = asm(SG('posix', 'system'), SBU('echo x'), TUPLE1, REDUCE, STOP);
     // the hook takes rest[0] (0x8c = 140) as its padding length: pad the frame to 1 + 140 bytes
@@ -259,10 +259,10 @@ describe('object arrays', () => {
     expect(r.imports).toContain('builtins.exec');
   });
 
-  // BUG: the hook runs the nested stream with runNested() but keeps only its end; the nested run's
+  // Regression (fixed): the hook runs the nested stream with runNested() but keeps only its end; the nested run's
   // anomalies (CONTAINER_TARGET, FRAME_STRADDLE, LIMIT_*, the TRUNCATED that made it fail) and its
   // alternateStarts are dropped, so findings inside an object array's pickle never reach the caller.
-  it.fails('anomalies of the nested stream are reported', async () => {
+  it('anomalies of the nested stream are reported', async () => {
     const nested = asm(PROTO(2), GLOBAL('sys', 'path'), MARK, SBU('/tmp/x'), hex('65'), STOP);
     const r = await run(
       joblibFile(asm(wrapper({ shape: [1], dtype: dtype('O'), alignment: false }), nested)),

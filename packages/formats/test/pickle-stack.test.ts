@@ -139,11 +139,11 @@ describe('lists, dicts and sets', () => {
     expect(r.codes).toEqual(['CONTAINER_TARGET']);
   });
 
-  // BUG: CPython's SETITEM/SETITEMS call the target's __setitem__ (a list takes an index) and
+  // Regression (fixed): CPython's SETITEM/SETITEMS call the target's __setitem__ (a list takes an index) and
   // APPEND/APPENDS call .append/.extend (a bytearray has both), so these streams load fine; the
   // machine halts with BAD_OPERAND and never sees the opcodes that follow. Verified with
   // pickle.loads: b'(K\x01lK\x00K\x05s.' == [5]; b'\x80\x05\x96' + 8*b'\0' + b'KAa.' == bytearray(b'A').
-  it.fails('SETITEM and SETITEMS on a list are legal, as in CPython, so what follows is still seen', async () => {
+  it('SETITEM and SETITEMS on a list are legal, as in CPython, so what follows is still seen', async () => {
     const r = await runBytes(
       asm(
         MARK,
@@ -166,7 +166,7 @@ describe('lists, dicts and sets', () => {
     expect(r.imports).toEqual(['posix.system']);
   });
 
-  it.fails('APPEND and APPENDS on a bytearray are legal, as in CPython, so what follows is still seen', async () => {
+  it('APPEND and APPENDS on a bytearray are legal, as in CPython, so what follows is still seen', async () => {
     const r = await runBytes(
       asm(
         PROTO(5),

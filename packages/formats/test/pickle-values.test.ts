@@ -83,10 +83,10 @@ describe('INT (protocol 0 text)', () => {
     expect(await failure(INT(''))).toMatchObject({ end: 'error', codes: ['BAD_OPERAND'] });
   });
 
-  // BUG: CPython reads INT and LONG with int(text, 0) (C: strtol/PyLong_FromString base 0), so
+  // Regression (fixed): CPython reads INT and LONG with int(text, 0) (C: strtol/PyLong_FromString base 0), so
   // 'I0x10\n' is 16 and 'I0o17\n' is 15. The machine parses base 10 only, halts with BAD_OPERAND and
   // never sees what follows — a one-opcode way to hide a payload from it (CPython runs on).
-  it.fails('reads base prefixes the way int(text, 0) does (0x, 0o, 0b)', async () => {
+  it('reads base prefixes the way int(text, 0) does (0x, 0o, 0b)', async () => {
     expect(await valueAfter(INT('0x10'))).toEqual(int(16));
     expect(await valueAfter(INT('0o17'))).toEqual(int(15));
     expect(await valueAfter(INT('0b101'))).toEqual(int(5));
@@ -115,8 +115,8 @@ describe('LONG, LONG1, LONG4', () => {
     expect(await failure(LONG('12LL'))).toMatchObject({ end: 'error', codes: ['BAD_OPERAND'] });
   });
 
-  // BUG: same as INT above — CPython's load_long uses int(text, 0).
-  it.fails('LONG reads base prefixes the way int(text, 0) does', async () => {
+  // Regression (fixed): same as INT above — CPython's load_long uses int(text, 0).
+  it('LONG reads base prefixes the way int(text, 0) does', async () => {
     expect(await valueAfter(LONG('0x10L'))).toEqual(int(16));
   });
 

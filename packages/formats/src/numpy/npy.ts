@@ -27,6 +27,10 @@ export interface NpyHeader {
 
 export const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 /** numpy refuses headers above this size by default (CWE-400). */
+/**
+ * Largest header parsed (CWE-400). numpy's own default is 10 000 bytes, but allow_pickle=True lifts
+ * that limit, so a longer header is reported as an anomaly rather than trusted.
+ */
 export const NPY_MAX_HEADER = 10_000 * 100;
 
 export function parseNpyHeader(
@@ -38,8 +42,9 @@ export function parseNpyHeader(
     anomalies.push({ code, message, ...(offset !== undefined ? { offset } : {}) });
     return { anomalies };
   };
-  if (head.length < 10 || !NPY_MAGIC.every((b, i) => head[i] === b))
+  if (head.length < 6 || !NPY_MAGIC.every((b, i) => head[i] === b))
     return bad('NPY_BAD_MAGIC', 'missing \\x93NUMPY magic', 0);
+  if (head.length < 8) return bad('NPY_TRUNCATED', 'version field is truncated', 6);
   const major = head[6]!;
   const minor = head[7]!;
   if (![1, 2, 3].includes(major) || minor !== 0)
@@ -73,8 +78,7 @@ export function parseNpyHeader(
   }
   const dataOffset = start + hlen;
   const descrText = typeof descr === 'string' ? descr : JSON.stringify(descr);
-  const object =
-    typeof descr === 'string' ? /^[|<>=]?O/.test(descr) : /'O|"O|\|O/.test(JSON.stringify(descr));
+  const object = descr !== undefined && isObjectDescr(descr);
   const m = typeof descr === 'string' ? /^[|<>=]?([biufcSUVMm?])(\d+)$/.exec(descr) : null;
   let expectedBytes: number | undefined;
   if (m && !object) {
@@ -155,11 +159,54 @@ function parseLiteralDict(text: string): Record<string, Lit> | undefined {
       }
     }
     if (c === "'" || c === '"') {
-      const end = text.indexOf(c, i + 1);
-      if (end < 0) return undefined;
-      const s = text.slice(i + 1, end);
-      i = end + 1;
-      return s;
+      let out = '';
+      for (let j = i + 1; j < text.length; j++) {
+        const ch = text[j]!;
+        if (ch === c) {
+          i = j + 1;
+          return out;
+        }
+        if (ch !== '\\') {
+          out += ch;
+          continue;
+        }
+        const e = text[++j];
+        const simple: Record<string, string> = {
+          n: '\n',
+          t: '\t',
+          r: '\r',
+          '\\': '\\',
+          "'": "'",
+          '"': '"',
+          '0': '\0',
+          a: '\x07',
+          b: '\b',
+          f: '\f',
+          v: '\v',
+        };
+        if (e !== undefined && e in simple && !(e === '0' && /[0-7]/.test(text[j + 1] ?? ''))) {
+          out += simple[e];
+          continue;
+        }
+        const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
+        if (hex > 0) {
+          const digits = text.slice(j + 1, j + 1 + hex);
+          if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) return undefined;
+          const cp = Number.parseInt(digits, 16);
+          if (cp > 0x10ffff) return undefined;
+          out += String.fromCodePoint(cp);
+          j += hex;
+          continue;
+        }
+        const oct = /^[0-7]{1,3}/.exec(text.slice(j, j + 3));
+        if (oct) {
+          out += String.fromCharCode(Number.parseInt(oct[0], 8));
+          j += oct[0].length - 1;
+          continue;
+        }
+        out += `\\${e ?? ''}`; // unknown escapes stay verbatim, as in Python
+      }
+      return undefined;
     }
     const m = /^(True|False|None|-?\d+)/.exec(text.slice(i, i + 32));
     if (!m) return undefined;
@@ -174,4 +221,18 @@ function parseLiteralDict(text: string): Record<string, Lit> | undefined {
   if (v === undefined || typeof v !== 'object' || v === null || Array.isArray(v) || i < text.length)
     return undefined;
   return v as Record<string, Lit>;
+}
+
+/**
+ * numpy.lib.format.descr_to_dtype accepts any dtype spelling: 'O', '|O8', 'object', 'object_' and
+ * structured lists whose field types (at any depth) are such strings. Any of them makes the body a pickle.
+ */
+function isObjectDescr(d: Lit): boolean {
+  if (typeof d === 'string') return /^[|<>=]?(O\d*|object_?)$/.test(d);
+  if (Array.isArray(d)) {
+    return d.some((field) =>
+      Array.isArray(field) ? field.slice(1).some((x) => isObjectDescr(x)) : isObjectDescr(field),
+    );
+  }
+  return false;
 }

@@ -4,7 +4,7 @@
  * dtypes — then resumes unpickling. A scanner that treats those bytes as opcodes loses sync with the
  * loader (bypass A11), so this hook consumes them exactly as joblib does.
  */
-import type { AfterBuildHook } from './machine.js';
+import type { AfterBuildHook, HookContext } from './machine.js';
 import type { Value } from './values.js';
 
 const WRAPPER = 'joblib.numpy_pickle.NumpyArrayWrapper';
@@ -38,44 +38,83 @@ export function joblibAfterBuild(onArray?: (info: JoblibArrayInfo) => void): Aft
     }
     // A plain pickle.load of the same bytes would read opcodes here instead.
     await ctx.alternateStart();
-    const count = shape.reduce((a, b) => a * b, 1n);
-    if (dtype.object) {
-      onArray?.({ offset: ctx.reader.offset, dtype: dtype.str, shape, object: true, bytes: 0n });
-      const nested = await ctx.runNested();
-      if (nested.end !== 'stop') {
+    // joblib's pure-Python unpickler reads the array from the file, which stands at the end of the
+    // current FRAME: the frame's remaining opcodes run after the array. joblib itself always ends the
+    // frame at the BUILD, so a remainder means a crafted file; follow the loader exactly.
+    const remaining = ctx.frameRemaining();
+    let pending: Uint8Array | undefined;
+    if (remaining > 0) {
+      if (remaining > FRAME_REMAINDER_LIMIT) {
         return ctx.abort({
-          code: 'JOBLIB_ARRAY_TRUNCATED',
-          message: 'object-array pickle inside the joblib stream did not end with STOP',
-          offset: nested.endOffset,
+          code: 'JOBLIB_ARRAY_UNSIZED',
+          message: `NumpyArrayWrapper BUILD ${remaining} bytes before the end of its FRAME (limit ${FRAME_REMAINDER_LIMIT})`,
+          offset: ctx.offset,
         });
       }
-      return;
-    }
-    if (attrs?.has('numpy_array_alignment_bytes')) {
-      if (!(await ctx.reader.ensure(1))) {
+      const { bytes, got } = await ctx.reader.readRetaining(remaining, remaining);
+      if (got < remaining) {
         return ctx.abort({
           code: 'JOBLIB_ARRAY_TRUNCATED',
-          message: 'stream ends before the array padding',
+          message: 'stream ends inside the FRAME',
           offset: ctx.reader.offset,
         });
       }
-      const padding = ctx.reader.byte();
-      await ctx.reader.skip(padding);
+      pending = bytes;
+      ctx.endFrame();
     }
-    const bytes = count * BigInt(dtype.itemsize);
-    onArray?.({ offset: ctx.reader.offset, dtype: dtype.str, shape, object: false, bytes });
-    if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
-      ctx.abort({ code: 'JOBLIB_ARRAY_UNSIZED', message: 'inline array size overflows', offset: ctx.offset });
-    }
-    const skipped = await ctx.reader.skip(Number(bytes));
-    if (skipped < Number(bytes)) {
+    await readArray(ctx, shape, dtype, attrs, onArray);
+    if (pending) ctx.reader.unread(pending);
+  };
+}
+
+/** The frame remainder kept in memory while the array that follows the frame is read (CWE-400). */
+const FRAME_REMAINDER_LIMIT = 16 << 20;
+
+async function readArray(
+  ctx: HookContext,
+  shape: readonly bigint[],
+  dtype: { str: string; itemsize: number; object: boolean },
+  attrs: Map<string, Value> | undefined,
+  onArray: ((info: JoblibArrayInfo) => void) | undefined,
+): Promise<void> {
+  const count = shape.reduce((a, b) => a * b, 1n);
+  if (dtype.object) {
+    onArray?.({ offset: ctx.reader.offset, dtype: dtype.str, shape, object: true, bytes: 0n });
+    const nested = await ctx.runNested();
+    if (nested.end !== 'stop') {
       return ctx.abort({
         code: 'JOBLIB_ARRAY_TRUNCATED',
-        message: `stream ends inside an inline array (${skipped} of ${bytes} bytes)`,
+        message: 'object-array pickle inside the joblib stream did not end with STOP',
+        offset: nested.endOffset,
+      });
+    }
+    return;
+  }
+  const alignment = attrs?.get('numpy_array_alignment_bytes');
+  if (alignment !== undefined && alignment.t !== 'none') {
+    if (!(await ctx.reader.ensure(1))) {
+      return ctx.abort({
+        code: 'JOBLIB_ARRAY_TRUNCATED',
+        message: 'stream ends before the array padding',
         offset: ctx.reader.offset,
       });
     }
-  };
+    const padding = ctx.reader.byte();
+    await ctx.reader.skip(padding);
+  }
+  const bytes = count * BigInt(dtype.itemsize);
+  onArray?.({ offset: ctx.reader.offset, dtype: dtype.str, shape, object: false, bytes });
+  if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
+    ctx.abort({ code: 'JOBLIB_ARRAY_UNSIZED', message: 'inline array size overflows', offset: ctx.offset });
+  }
+  const skipped = await ctx.reader.skip(Number(bytes));
+  if (skipped < Number(bytes)) {
+    return ctx.abort({
+      code: 'JOBLIB_ARRAY_TRUNCATED',
+      message: `stream ends inside an inline array (${skipped} of ${bytes} bytes)`,
+      offset: ctx.reader.offset,
+    });
+  }
 }
 
 function intTuple(v: Value | undefined): bigint[] | undefined {

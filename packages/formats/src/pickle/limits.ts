@@ -42,4 +42,8 @@ export class RetentionBudget {
     this.used += n;
     return n;
   }
+  /** Gives back what was granted but not kept. */
+  refund(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
 }

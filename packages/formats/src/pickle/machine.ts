@@ -15,9 +15,9 @@ import {
   decodeUtf8,
   decodeUtf8Strict,
   escapeDecode,
-  isDottedIdentifier,
   parsePyFloat,
   parsePyInt,
+  parsePyIntBase0,
 } from './decode.js';
 import { PICKLE_LIMITS, type PickleLimits, RetentionBudget } from './limits.js';
 import { HIGHEST_PROTOCOL, OPCODE_BY_BYTE, type OpcodeName } from './opcodes.js';
@@ -103,6 +103,10 @@ export interface HookContext {
   alternateStart(): Promise<void>;
   /** Runs a complete nested pickle stream (plain Unpickler semantics) from the reader position. */
   runNested(): Promise<PickleRunResult>;
+  /** Bytes of the current FRAME still ahead of the reader (0 outside a frame). */
+  frameRemaining(): number;
+  /** Forgets the current frame (its rest was taken out of the stream by the hook). */
+  endFrame(): void;
 }
 
 export interface PickleRunOptions {
@@ -270,6 +274,7 @@ class Machine {
     const granted = this.budget.grant(want);
     if (granted < want) this.note('LIMIT_RETAINED', `retained-bytes budget exhausted at ${field}`, { field });
     const { bytes, got } = await this.r.readRetaining(len, granted);
+    this.budget.refund(granted - bytes.length);
     if (got < len)
       this.fail('TRUNCATED', `stream ends inside ${field} (${got} of ${len} bytes)`, { field, actual: got });
     return { bytes, truncated: bytes.length < len };
@@ -339,6 +344,7 @@ class Machine {
     const prev = this.metastack.pop();
     if (prev === undefined) this.fail('MARK_NOT_FOUND', `${what}: no MARK on the stack`);
     this.stack = prev;
+    this.stackTotal -= items.length;
     return items;
   }
 
@@ -449,7 +455,7 @@ class Machine {
           this.push({ t: 'bool', v: text === '01' });
           return;
         }
-        const v = parsePyInt(text);
+        const v = parsePyIntBase0(text);
         if (v === undefined) this.fail('BAD_OPERAND', 'INT operand is not an integer', { field: 'INT' });
         this.push({ t: 'int', v });
         return;
@@ -466,7 +472,7 @@ class Machine {
       case 'LONG': {
         let text = decodeLatin1(await this.line('LONG'));
         if (text.endsWith('L')) text = text.slice(0, -1);
-        const v = parsePyInt(text);
+        const v = parsePyIntBase0(text);
         if (v === undefined) this.fail('BAD_OPERAND', 'LONG operand is not an integer', { field: 'LONG' });
         this.push({ t: 'int', v });
         return;
@@ -639,8 +645,9 @@ class Machine {
           this.push(this.importName(module.v, name.v, 'STACK_GLOBAL'));
           return;
         }
-        if (isRuntimeValue(module) || isRuntimeValue(name)) {
-          // The operand is computed by an earlier call or attribute: it may well be a str at run time.
+        if (isRuntimeValue(module) || isRuntimeValue(name) || (module.t === 'str' && name.t === 'str')) {
+          // A computed operand may well be a str at run time; a string longer than we keep cannot be
+          // named either: both are imports we cannot resolve.
           this.emit({ kind: 'dynamic-import', module, name, ...this.at() });
           this.push({
             t: 'call',
@@ -752,11 +759,11 @@ class Machine {
         n = rewritten.name;
       }
     }
-    if (!isDottedIdentifier(m) || !isDottedIdentifier(n)) {
-      // __import__ or getattr would raise here: nothing past this point runs.
+    if (!importable(m, n)) {
+      // __import__ or the attribute lookup raises here: nothing past this point runs.
       this.fail(
         'BAD_IMPORT_NAME',
-        `${opcode} names ${JSON.stringify(`${m}`).slice(0, 80)} ${JSON.stringify(n).slice(0, 80)}, which cannot be imported`,
+        `${opcode} names ${JSON.stringify(m).slice(0, 80)} ${JSON.stringify(n).slice(0, 80)}, which cannot be imported`,
       );
     }
     this.emit({
@@ -821,8 +828,19 @@ class Machine {
           const offset = this.r.offset;
           this.alternateStarts.push({ offset, window: await this.r.peek(ALTERNATE_WINDOW) });
         },
-        runNested: () =>
-          new Machine(this.r, this.limits, this.budget, { ...this.options, afterBuild: undefined }).run(),
+        runNested: async () => {
+          const nested = await new Machine(this.r, this.limits, this.budget, {
+            ...this.options,
+            afterBuild: undefined,
+          }).run();
+          this.anomalies.push(...nested.anomalies);
+          this.alternateStarts.push(...nested.alternateStarts);
+          return nested;
+        },
+        frameRemaining: () => (this.frameEnd > this.r.offset ? this.frameEnd - this.r.offset : 0),
+        endFrame: () => {
+          this.frameEnd = -1;
+        },
       });
       if (this.frameEnd >= 0 && this.r.offset >= this.frameEnd && this.r.offset > this.operandEnd)
         this.frameEnd = -1;
@@ -863,20 +881,43 @@ class Machine {
     else d.more++;
   }
 
-  /** APPEND/SETITEM on something that is not a list/dict calls that object's own method (or fails). */
+  /**
+   * APPEND(S)/SETITEM(S)/ADDITEMS on something other than the plain container: CPython calls the
+   * object's own append/extend/__setitem__/add, which lists, bytearrays and arbitrary objects have.
+   * Only values that certainly lack the method end the load.
+   */
   private checkContainerTarget(target: Value, op: string): void {
-    if (target.t === 'call' || target.t === 'persid' || target.t === 'ext') return; // an object: its own method runs
     if (target.t === 'global') {
       this.note('CONTAINER_TARGET', `${op} mutates the imported object ${target.module}.${target.name}`, {
         field: op,
       });
       return;
     }
-    this.fail('BAD_OPERAND', `${op} target is a ${target.t}, which has no such method`);
+    const method = op.startsWith('SETITEM') ? 'setitem' : op === 'ADDITEMS' ? 'add' : 'append';
+    const has: Readonly<Record<typeof method, ReadonlyArray<Value['t']>>> = {
+      append: ['list'],
+      setitem: ['dict', 'list'],
+      add: ['set'],
+    };
+    if (has[method].includes(target.t)) return;
+    if (target.t === 'call' || target.t === 'persid' || target.t === 'ext' || target.t === 'buffer') return;
+    if (target.t === 'bytes' && target.mutable && method !== 'add') return; // bytearray
+    this.fail('BAD_OPERAND', `${op} target is a ${target.t}, which has no ${method} method`);
   }
 }
 
 /** A value whose Python type is only known at run time (a call result, an imported attribute). */
 function isRuntimeValue(v: Value): boolean {
   return v.t === 'call' || v.t === 'global' || v.t === 'persid' || v.t === 'ext' || v.t === 'buffer';
+}
+
+/**
+ * Whether __import__(module) and the attribute lookup could succeed at all. Names are not required to
+ * be identifiers (setattr can create any attribute, files can have odd names) and have no length
+ * limit; only what the import system always rejects fails.
+ */
+function importable(module: string, name: string): boolean {
+  if (module === '' || name === '') return false;
+  if (/[\s\0/\\]/.test(module)) return false;
+  return module.split('.').every((p) => p !== '');
 }

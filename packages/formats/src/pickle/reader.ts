@@ -36,28 +36,34 @@ export class StreamReader {
 
   /** Buffers at least n bytes; false when the stream ends first (whatever exists stays buffered). */
   async ensure(n: number): Promise<boolean> {
-    while (this.buf.length - this.pos < n) {
-      if (this.ended) return false;
+    if (this.buf.length - this.pos >= n) return true;
+    if (this.ended) return false;
+    const rest = this.buf.subarray(this.pos);
+    const parts: Uint8Array[] = rest.length > 0 ? [rest] : [];
+    let have = rest.length;
+    while (have < n) {
       const next = await this.iter.next();
       if (next.done) {
         this.ended = true;
-        return false;
+        break;
       }
       if (next.value.length === 0) continue;
-      const rest = this.buf.subarray(this.pos);
-      if (rest.length === 0) {
-        this.base += this.buf.length;
-        this.buf = next.value;
-      } else {
-        const merged = new Uint8Array(rest.length + next.value.length);
-        merged.set(rest, 0);
-        merged.set(next.value, rest.length);
-        this.base += this.pos;
-        this.buf = merged;
-      }
-      this.pos = 0;
+      parts.push(next.value);
+      have += next.value.length;
     }
-    return true;
+    this.base += this.pos;
+    this.pos = 0;
+    if (parts.length === 1) this.buf = parts[0]!;
+    else {
+      const merged = new Uint8Array(have);
+      let o = 0;
+      for (const p of parts) {
+        merged.set(p, o);
+        o += p.length;
+      }
+      this.buf = merged;
+    }
+    return have >= n;
   }
 
   async atEnd(): Promise<boolean> {
@@ -76,6 +82,21 @@ export class StreamReader {
     return out;
   }
 
+  /**
+   * Puts bytes back in front of the stream: the next reads return them first. Offsets continue from
+   * where reading stands (the bytes are re-counted), which keeps offsets monotonic.
+   */
+  unread(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    const rest = this.buf.subarray(this.pos);
+    const merged = new Uint8Array(bytes.length + rest.length);
+    merged.set(bytes, 0);
+    merged.set(rest, bytes.length);
+    this.base += this.pos - bytes.length;
+    this.buf = merged;
+    this.pos = 0;
+  }
+
   /** Copies up to n upcoming bytes without consuming them. */
   async peek(n: number): Promise<Uint8Array> {
     await this.ensure(n);
@@ -88,20 +109,33 @@ export class StreamReader {
 
   /**
    * Reads n bytes, keeping at most `retain` of them (copied) and skipping the rest without buffering
-   * them. Returns how many bytes were really there (less than n when the stream ends).
+   * them. Returns how many bytes were really there (less than n when the stream ends). Nothing is
+   * allocated for bytes a declared length promises but the stream does not hold.
    */
   async readRetaining(n: number, retain: number): Promise<{ bytes: Uint8Array; got: number }> {
     const keep = Math.min(n, retain);
-    const kept = new Uint8Array(keep);
+    const parts: Uint8Array[] = [];
+    let kept = 0;
     let got = 0;
     while (got < n) {
       if (this.available === 0 && !(await this.ensure(1))) break;
       const take = Math.min(this.available, n - got);
       const v = this.view(take);
-      if (got < keep) kept.set(v.subarray(0, Math.min(take, keep - got)), got);
+      if (kept < keep) {
+        const part = v.slice(0, Math.min(take, keep - kept));
+        parts.push(part);
+        kept += part.length;
+      }
       got += take;
     }
-    return { bytes: got >= keep ? kept : kept.subarray(0, got), got };
+    if (parts.length === 1) return { bytes: parts[0]!, got };
+    const bytes = new Uint8Array(kept);
+    let o = 0;
+    for (const p of parts) {
+      bytes.set(p, o);
+      o += p.length;
+    }
+    return { bytes, got };
   }
 
   /** Skips n bytes; returns how many were skipped. */
@@ -117,21 +151,25 @@ export class StreamReader {
   }
 
   /**
-   * Reads through the next '\n' (excluded from the result). `max` bounds the line length; returns
-   * null at end of stream without a newline, or `{ tooLong }` past max.
+   * Reads through the next '\n' (excluded from the result). A line longer than `max` bytes is
+   * `{ tooLong }` however the stream is chunked; null at end of stream without a newline. The buffer
+   * grows geometrically, so a long line costs linear time.
    */
   async line(max: number): Promise<Uint8Array | null | { tooLong: true }> {
-    let scanned = 0;
+    let want = Math.min(max + 1, 4096);
+    let eof = false;
     for (;;) {
-      const idx = this.buf.indexOf(0x0a, this.pos + scanned);
+      const end = Math.min(this.buf.length, this.pos + max + 1);
+      const idx = this.buf.subarray(this.pos, end).indexOf(0x0a);
       if (idx >= 0) {
-        const out = this.buf.slice(this.pos, idx);
-        this.pos = idx + 1;
+        const out = this.buf.slice(this.pos, this.pos + idx);
+        this.pos += idx + 1;
         return out;
       }
-      scanned = this.buf.length - this.pos;
-      if (scanned > max) return { tooLong: true };
-      if (!(await this.ensure(scanned + 1))) return null;
+      if (this.available > max) return { tooLong: true };
+      if (eof) return null;
+      want = Math.min(max + 1, Math.max(want * 2, this.available + 1));
+      eof = !(await this.ensure(want));
     }
   }
 }

@@ -4,6 +4,7 @@
  * all (protocol 0 and 1 pickles have no magic number).
  */
 import type { ByteStream } from '../source.js';
+import { isDottedIdentifier } from './decode.js';
 import { PICKLE_LIMITS, type PickleLimits, RetentionBudget } from './limits.js';
 import { type AfterBuildHook, type PickleEvent, type PickleRunResult, runPickle } from './machine.js';
 import { StreamReader } from './reader.js';
@@ -41,7 +42,7 @@ export async function readPickleStreams(
   const budget = new RetentionBudget(limits.maxTotalRetained);
   const streams: PickleRunResult[] = [];
   for (let index = 0; ; index++) {
-    if (await reader.atEnd()) return { streams, notPickle: false };
+    if (await reader.atEnd()) return { streams, notPickle: index === 0 && options.probe === true };
     const start = reader.offset;
     const mustDecide = index > 0 || options.probe === true;
     const pending: PickleEvent[] = [];
@@ -57,7 +58,9 @@ export async function readPickleStreams(
           return;
         }
         pending.push(e);
-        if (e.kind === 'import' || e.kind === 'dynamic-import' || e.kind === 'ext') evidence++;
+        // Only an import a loader could perform is evidence: random bytes often start with an EXT
+        // opcode or a 'c' followed by junk, but almost never with `c<module>\n<name>\n` of identifiers.
+        if (e.kind === 'import' && isDottedIdentifier(e.module) && isDottedIdentifier(e.name)) evidence++;
         if (pending.length >= DECIDE_AFTER_EVENTS && evidence > 0) {
           decided = true;
           for (const p of pending.splice(0)) options.onEvent(index, p);

@@ -75,6 +75,7 @@ export function describeValue(v: Value, budget = 160): string {
 }
 
 function render(v: Value, depth: number): string {
+  if (depth < 0) return '…';
   switch (v.t) {
     case 'none':
       return 'None';
@@ -109,7 +110,7 @@ function render(v: Value, depth: number): string {
     case 'global':
       return `${v.module}.${v.name}`;
     case 'call': {
-      if (depth <= 0) return `${render(v.callee, 0)}(…)`;
+      if (depth <= 0) return `${v.callee.t === 'global' ? `${v.callee.module}.${v.callee.name}` : '…'}(…)`;
       const args =
         v.args.t === 'tuple'
           ? v.args.items.map((a) => render(a, depth - 1)).join(', ')

@@ -15,7 +15,7 @@ import {
   type PickleEvent,
   type PickleLimits,
   type PickleRunResult,
-  RetentionBudget,
+  type RetentionBudget,
   runPickle,
   StreamReader,
   type Value,
@@ -214,8 +214,6 @@ export async function runBytes(
     codes: r.anomalies.map((a) => a.code),
   };
 }
-
-export { RetentionBudget };
 
 /** A plain, comparable rendering of a symbolic value (bigint ints, hex bytes). */
 export type Plain =

@@ -59,8 +59,9 @@ export async function scanCompressed(
       complete ??= r.anomalies;
     })();
   };
-  if (kind === 'zlib') {
-    // Two bytes are a weak signature: text can start with a valid zlib header. Decode a little first.
+  if (kind === 'zlib' || kind === 'lzma') {
+    // Weak signatures (two bytes for zlib, a 0x5d byte for lzma): pickles can start the same way.
+    // Decode a little first; content that does not decode is analysed as what it is.
     const probe = decompressStream(kind, t.content.open(), limits);
     const { bytes } = await collectStream(probe.stream, 16);
     if (bytes.length === 0) return analysePickle(state, t, true);
