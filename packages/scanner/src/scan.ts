@@ -128,7 +128,7 @@ async function scanFile(
     );
     return { path: file, size, format: 'unknown', status: 'errored', reason: (e as Error).message };
   }
-  const state: ScanState = { policy, limits, findings: [], members: 0 };
+  const state: ScanState = { policy, limits, analyse, findings: [], members: 0 };
   try {
     const result = await analyse(state, {
       content: sourceContent(source),

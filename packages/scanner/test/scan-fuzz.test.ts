@@ -18,9 +18,16 @@ function files(dir: string): string[] {
     return statSync(p).isDirectory() ? files(p) : [p];
   });
 }
-const samples = files(corpus).filter((f) => !f.endsWith('.json') && !f.endsWith('.py') && !f.endsWith('.md') && statSync(f).size < 256 * 1024);
+const samples = files(corpus).filter(
+  (f) => !f.endsWith('.json') && !f.endsWith('.py') && !f.endsWith('.md') && statSync(f).size < 256 * 1024,
+);
 
-type Mutation = { kind: 'flip' | 'set' | 'insert' | 'delete' | 'truncate'; at: number; value: number; length: number };
+type Mutation = {
+  kind: 'flip' | 'set' | 'insert' | 'delete' | 'truncate';
+  at: number;
+  value: number;
+  length: number;
+};
 
 function mutate(bytes: Uint8Array, ms: readonly Mutation[]): Uint8Array {
   let out = Uint8Array.from(bytes);
@@ -34,7 +41,11 @@ function mutate(bytes: Uint8Array, ms: readonly Mutation[]): Uint8Array {
         if (out.length > 0) out[at] = m.value;
         break;
       case 'insert':
-        out = Uint8Array.from([...out.subarray(0, at), ...new Array(m.length % 16).fill(m.value), ...out.subarray(at)]);
+        out = Uint8Array.from([
+          ...out.subarray(0, at),
+          ...new Array(m.length % 16).fill(m.value),
+          ...out.subarray(at),
+        ]);
         break;
       case 'delete':
         out = Uint8Array.from([...out.subarray(0, at), ...out.subarray(at + (m.length % 64))]);
@@ -60,16 +71,22 @@ describe('scan() on mutated corpus files', () => {
   it('never throws, never reports an internal error, finishes each file within 2 s', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'vacsrp-fuzz-'));
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...samples), fc.array(mutation, { minLength: 1, maxLength: 4 }), async (sample, ms) => {
-        const target = path.join(dir, path.basename(sample));
-        writeFileSync(target, mutate(readFileSync(sample), ms));
-        const started = performance.now();
-        const report = await scan([target], { digest: false });
-        const took = performance.now() - started;
-        expect(took).toBeLessThan(2000);
-        expect(report.findings.filter((f) => f.ruleId === 'VAC-SCAN-001').map((f) => f.message)).toEqual([]);
-        expect(report.artifacts.filter((a) => a.status === 'errored')).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...samples),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        async (sample, ms) => {
+          const target = path.join(dir, path.basename(sample));
+          writeFileSync(target, mutate(readFileSync(sample), ms));
+          const started = performance.now();
+          const report = await scan([target], { digest: false });
+          const took = performance.now() - started;
+          expect(took).toBeLessThan(2000);
+          expect(report.findings.filter((f) => f.ruleId === 'VAC-SCAN-001').map((f) => f.message)).toEqual(
+            [],
+          );
+          expect(report.artifacts.filter((a) => a.status === 'errored')).toEqual([]);
+        },
+      ),
       { seed: 20261126, numRuns: 300 },
     );
   }, 120_000);

@@ -11,8 +11,9 @@ import {
 } from '@vacsrp/formats';
 import { type Finding, makeFinding, type Severity } from '../findings.js';
 import type { RuleId } from '../rules/registry.js';
-import { type Analysis, analyse, analysePickle, type ScanState, type Target } from './artifact.js';
 import { streamContent } from './content.js';
+import { analysePickle } from './pickle-artifact.js';
+import type { Analysis, ScanState, Target } from './types.js';
 
 const RULE: Readonly<Record<CompressAnomalyCode, [RuleId, Severity?]>> = {
   LIMIT_OUTPUT_BYTES: ['VAC-ARC-006'],
@@ -67,7 +68,7 @@ export async function scanCompressed(
     if (bytes.length === 0) return analysePickle(state, t, true);
   }
   const innerName = t.name.replace(SUFFIX[kind] ?? /$^/, '') || t.name;
-  const inner = await analyse(state, {
+  const inner = await state.analyse(state, {
     content: streamContent(open),
     name: innerName === t.name ? '' : innerName,
     location: { ...t.location, members: [...(t.location.members ?? []), `<${kind} stream>`] },

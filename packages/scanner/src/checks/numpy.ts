@@ -1,8 +1,8 @@
 /** NumPy .npy: header checks, and the pickle body of object arrays. */
 import { NPY_MAX_HEADER, type NpyAnomalyCode, parseNpyHeader } from '@vacsrp/formats';
 import { makeFinding } from '../findings.js';
-import type { Analysis, ScanState, Target } from './artifact.js';
 import { scanPickle } from './pickle.js';
+import type { Analysis, ScanState, Target } from './types.js';
 
 const MESSAGES: Readonly<Record<NpyAnomalyCode, string>> = {
   NPY_BAD_MAGIC: 'bad magic',

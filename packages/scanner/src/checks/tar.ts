@@ -14,9 +14,9 @@ import {
 } from '@vacsrp/formats';
 import { type FindingLocation, makeFinding, type Severity } from '../findings.js';
 import type { RuleId } from '../rules/registry.js';
-import { type Analysis, analyse, type ScanState, type Target } from './artifact.js';
 import { type Content, sourceContent } from './content.js';
 import { memberNameFindings } from './member-names.js';
+import type { Analysis, ScanState, Target } from './types.js';
 
 const RULE: Readonly<Record<TarAnomalyCode, readonly [RuleId, Severity?]>> = {
   HEADER_CHECKSUM_MISMATCH: ['VAC-TAR-001'],
@@ -88,7 +88,7 @@ export async function scanTar(state: ScanState, t: Target): Promise<Analysis> {
     }
     state.members++;
     const content = await memberContent(state, t, e, item.body, loc);
-    await analyse(state, {
+    await state.analyse(state, {
       content,
       name: e.name,
       location: loc,

@@ -20,10 +20,10 @@ import {
 import { type Finding, type FindingLocation, makeFinding, type Severity } from '../findings.js';
 import type { PolicyContext } from '../policy/policy.js';
 import type { RuleId } from '../rules/registry.js';
-import { type Analysis, analyse, type ScanState, type Target } from './artifact.js';
 import type { Content } from './content.js';
 import { memberNameFindings } from './member-names.js';
 import type { StorageRef } from './pickle.js';
+import type { Analysis, ScanState, Target } from './types.js';
 
 type Mapping = readonly [RuleId, Severity?];
 const RULE: Readonly<Record<ZipAnomalyCode, Mapping>> = {
@@ -158,7 +158,7 @@ export async function scanZip(state: ScanState, t: Target): Promise<Analysis> {
       break;
     }
     state.members++;
-    const result = await analyse(state, {
+    const result = await state.analyse(state, {
       content: memberContent(state, source, e, (a) => report(a, e.name)),
       name: e.name,
       location: memberLoc(t, e.name),

@@ -1,0 +1,84 @@
+/**
+ * Pickle artifacts, and content of unknown type probed for a pickle (protocol 0/1 pickles have no
+ * magic): the pickle check's outcome becomes findings; anything else is plain data.
+ */
+import { BufferSource } from '@vacsrp/formats';
+import { makeFinding } from '../findings.js';
+import { type Content, sourceContent } from './content.js';
+import { extensionOf } from './extension.js';
+import { scanPickle } from './pickle.js';
+import type { Analysis, ScanState, Target } from './types.js';
+
+/** Pickle, or content of unknown type probed for one (protocol 0/1 pickles have no magic). */
+export async function analysePickle(state: ScanState, t: Target, probe: boolean): Promise<Analysis> {
+  const window = t.probeWindow;
+  if (probe && window !== undefined && (t.content.size === undefined || t.content.size > window)) {
+    // Large member of unknown type: decide on a window before reading it whole.
+    const head = await t.content.head(window);
+    const quick = await scanPickle(
+      { location: t.location, open: () => single(head), context: t.context, probe: true },
+      { policy: state.policy, limits: state.limits, nested: async () => [] },
+    );
+    if (!quick.isPickle) return notPickle(state, t);
+  }
+  const outcome = await scanPickle(
+    { location: t.location, open: (o) => t.content.open(o), context: t.context, probe },
+    {
+      policy: state.policy,
+      limits: state.limits,
+      nested: async (bytes, location) => {
+        const sub: ScanState = { ...state, findings: [] };
+        await state.analyse(sub, {
+          content: bytesContent(bytes),
+          name: '',
+          location,
+          depth: t.depth + 1,
+          context: 'pickle',
+        });
+        return sub.findings;
+      },
+    },
+  );
+  if (!outcome.isPickle) return notPickle(state, t);
+  state.findings.push(...outcome.findings);
+  if (outcome.format === 'pytorch-legacy') {
+    state.findings.push(
+      makeFinding('VAC-PT-004', {
+        message: `legacy PyTorch checkpoint: ${outcome.streams} stacked pickle streams analysed, storage data follows`,
+        location: t.location,
+      }),
+    );
+  }
+  return { format: outcome.format, storages: outcome.storages };
+}
+
+/** Names of formats whose analysers come with a later release; only a hint for reporting, never for routing. */
+const LATER_BY_EXTENSION: Readonly<Record<string, string>> = {
+  '.onnx': 'ONNX',
+  '.pb': 'TensorFlow protobuf',
+  '.pbtxt': 'TensorFlow protobuf',
+  '.tflite': 'TFLite',
+};
+
+/** Content that is no pickle: plain data, unless its name promises a format analysed later. */
+function notPickle(state: ScanState, t: Target): Analysis {
+  if (t.content.size === 0) return { format: 'empty' };
+  const what = LATER_BY_EXTENSION[extensionOf(t.name)];
+  if (what === undefined) return { format: 'data' };
+  state.findings.push(
+    makeFinding('VAC-FMT-003', {
+      message: `content is not a pickle; named as ${what}, whose analyser ships with the next format release`,
+      location: t.location,
+      evidence: { details: { hint: what } },
+    }),
+  );
+  return { format: 'data', skipped: `${what} analysis not available in this version` };
+}
+
+async function* single(bytes: Uint8Array) {
+  yield bytes;
+}
+
+export function bytesContent(bytes: Uint8Array): Content {
+  return sourceContent(new BufferSource(bytes));
+}
