@@ -75,7 +75,7 @@ describe('renderSarif', () => {
       'VAC-PKL-001': 'error',
       'VAC-PKL-002': 'error', // raised to critical by the finding
       'VAC-ZIP-001': 'error',
-      'VAC-PKL-003': 'warning',
+      'VAC-PKL-003': 'error',
       'VAC-PKL-008': 'note',
       'VAC-FMT-003': 'note',
     });

@@ -54,7 +54,7 @@ describe('renderText', () => {
     expect(summary).toMatch(
       /Scanned:\n {4}models\/legacy\.pkl \(pickle\)\n {4}models\/model\.pt \(pytorch-zip\)/,
     );
-    expect(summary).toContain('Findings: 2 critical, 1 high, 2 medium, 1 low, 1 info');
+    expect(summary).toContain('Findings: 2 critical, 2 high, 1 medium, 1 low, 1 info');
     expect(summary).toContain('Result: FAIL (findings at or above medium)');
   });
 

@@ -60,7 +60,7 @@ describe('pickle findings', () => {
     expect(f?.evidence.details).toEqual({ writtenAs: '__builtin__.eval' });
   });
 
-  it('reports an unlisted callable that is invoked as high, one that is only imported as medium', async () => {
+  it('reports an unlisted callable that is invoked or only imported (import runs module code) as high', async () => {
     const called = await scanBytes('a.pkl', callPickle('mylib.hooks', 'run', 'x'));
     expect(byRule(called, 'VAC-PKL-002')[0]?.severity).toBe('high');
     const imported = await scanBytes('b.pkl', bytes(proto(2), global('mylib.hooks', 'Thing'), stop));

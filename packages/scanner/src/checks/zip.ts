@@ -328,7 +328,14 @@ async function torchScript(
     makeFinding('VAC-PT-002', {
       message: `TorchScript archive with ${code.length} code file(s); torch.load(weights_only=True) refuses it and torch.jit.load runs its code`,
       location: t.location,
-      evidence: { details: { codeFiles: code.length } },
+      evidence: {
+        excerpt: code
+          .slice(0, 20)
+          .map((e) => e.name)
+          .concat(code.length > 20 ? [`… ${code.length - 20} more`] : [])
+          .join(', '),
+        details: { codeFiles: code.length },
+      },
     }),
   );
   for (const e of code) {

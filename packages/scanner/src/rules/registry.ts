@@ -53,10 +53,10 @@ const defs = {
   },
   'VAC-PKL-003': {
     title: 'Pickle imports a name outside the allowlist',
-    severity: 'medium',
+    severity: 'high',
     criterion: 'MI-1',
     description:
-      "A pickle stream imports a module attribute that is not in the allowlist. Importing runs the module's top-level code and makes the object available to later opcodes.",
+      "A pickle stream imports a module attribute that is not in the allowlist. Importing alone runs the module's top-level code (some modules act on import: antigravity opens a browser) and makes the object available to later opcodes.",
     remediation: REPLACE_PICKLE,
     references: [cwe(502), UNSAFE_ARTIFACT],
   },
