@@ -11,7 +11,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const RULES = {
   formats: {
     workspace: [],
-    external: ['lzma-native', 'unbzip2-stream'],
+    external: ['lzma-native', '@huggingface/jinja'],
     // A parser never opens paths, sockets or processes: adapters hand it bytes.
     forbiddenBuiltins: [
       'fs',
@@ -29,7 +29,7 @@ const RULES = {
   },
   scanner: {
     workspace: ['@vacsrp/formats'],
-    external: [],
+    external: ['h5wasm'],
     forbiddenBuiltins: ['net', 'http', 'https', 'http2', 'child_process', 'dgram', 'tls', 'dns'],
   },
   cli: { workspace: ['@vacsrp/formats', '@vacsrp/scanner'], external: ['commander'], forbiddenBuiltins: [] },

@@ -6,20 +6,16 @@ import { type FormatKind, sniff } from '@vacsrp/formats';
 import { makeFinding } from '../findings.js';
 import { scanCompressed } from './compressed.js';
 import { extensionFindings } from './extension.js';
+import { scanGguf } from './gguf.js';
+import { scanHdf5 } from './hdf5.js';
 import { scanNpy } from './numpy.js';
 import { analysePickle } from './pickle-artifact.js';
+import { scanSafetensors } from './safetensors.js';
 import { scanTar } from './tar.js';
 import type { Analysis, ScanState, Target } from './types.js';
 import { scanZip } from './zip.js';
 
 export type { Analyse, Analysis, ScanState, Target } from './types.js';
-
-/** Formats recognised but analysed in a later release. */
-const NOT_YET: Partial<Record<FormatKind, string>> = {
-  gguf: 'GGUF',
-  hdf5: 'HDF5',
-  safetensors: 'safetensors',
-};
 
 export async function analyse(state: ScanState, t: Target): Promise<Analysis> {
   if (t.depth > state.limits.maxNestingDepth) {
@@ -69,17 +65,10 @@ async function dispatch(state: ScanState, t: Target, kind: FormatKind, head: Uin
       return { format: kind, skipped: `${kind} content not analysed` };
     }
     case 'gguf':
+      return scanGguf(state, t);
     case 'hdf5':
-    case 'safetensors': {
-      const what = NOT_YET[kind]!;
-      state.findings.push(
-        makeFinding('VAC-FMT-003', {
-          message: `${what} content recognised; its analyser ships with the next format release`,
-          location: t.location,
-          evidence: { details: { format: kind } },
-        }),
-      );
-      return { format: kind, skipped: `${what} analysis not available in this version` };
-    }
+      return scanHdf5(state, t);
+    case 'safetensors':
+      return scanSafetensors(state, t);
   }
 }

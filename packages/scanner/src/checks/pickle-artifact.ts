@@ -7,6 +7,7 @@ import { makeFinding } from '../findings.js';
 import { type Content, sourceContent } from './content.js';
 import { extensionOf } from './extension.js';
 import { scanPickle } from './pickle.js';
+import { detectProtobufModel } from './protobuf-models.js';
 import type { Analysis, ScanState, Target } from './types.js';
 
 /** Pickle, or content of unknown type probed for one (protocol 0/1 pickles have no magic). */
@@ -19,7 +20,7 @@ export async function analysePickle(state: ScanState, t: Target, probe: boolean)
       { location: t.location, open: () => single(head), context: t.context, probe: true },
       { policy: state.policy, limits: state.limits, nested: async () => [] },
     );
-    if (!quick.isPickle) return notPickle(state, t);
+    if (!quick.isPickle) return await notPickle(state, t);
   }
   const outcome = await scanPickle(
     { location: t.location, open: (o) => t.content.open(o), context: t.context, probe },
@@ -39,7 +40,7 @@ export async function analysePickle(state: ScanState, t: Target, probe: boolean)
       },
     },
   );
-  if (!outcome.isPickle) return notPickle(state, t);
+  if (!outcome.isPickle) return await notPickle(state, t);
   state.findings.push(...outcome.findings);
   if (outcome.format === 'pytorch-legacy') {
     state.findings.push(
@@ -61,8 +62,10 @@ const LATER_BY_EXTENSION: Readonly<Record<string, string>> = {
 };
 
 /** Content that is no pickle: plain data, unless its name promises a format analysed later. */
-function notPickle(state: ScanState, t: Target): Analysis {
+async function notPickle(state: ScanState, t: Target): Promise<Analysis> {
   if (t.content.size === 0) return { format: 'empty' };
+  const model = await detectProtobufModel(state, t);
+  if (model) return model;
   const what = LATER_BY_EXTENSION[extensionOf(t.name)];
   if (what === undefined) return { format: 'data' };
   state.findings.push(

@@ -21,6 +21,7 @@ import { type Finding, type FindingLocation, makeFinding, type Severity } from '
 import type { PolicyContext } from '../policy/policy.js';
 import type { RuleId } from '../rules/registry.js';
 import type { Content } from './content.js';
+import { scanKerasArchive } from './keras.js';
 import { memberNameFindings } from './member-names.js';
 import type { StorageRef } from './pickle.js';
 import type { Analysis, ScanState, Target } from './types.js';
@@ -171,20 +172,8 @@ export async function scanZip(state: ScanState, t: Target): Promise<Analysis> {
   if (prefix !== undefined) storageFindings(state, t, prefix, files, storages);
 
   if (kind === 'torchscript') await torchScript(state, t, source, files);
-  if (kind === 'keras') {
-    state.findings.push(
-      makeFinding('VAC-FMT-003', {
-        message:
-          'Keras v3 archive: members were scanned for pickles; Keras config analysis ships with the next format release',
-        location: t.location,
-        evidence: { details: { format: 'keras' } },
-      }),
-    );
-  }
-  return {
-    format: kind,
-    ...(kind === 'keras' ? { skipped: 'Keras config analysis not available in this version' } : {}),
-  };
+  if (kind === 'keras') return scanKerasArchive(state, t, source, files);
+  return { format: kind };
 }
 
 function memberLoc(t: Target, member: string): FindingLocation {
