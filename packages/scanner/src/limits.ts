@@ -8,7 +8,7 @@ import { PICKLE_LIMITS } from '@vacsrp/formats';
 export const SCAN_LIMITS = {
   /** Containers inside containers (CWE-674: recursion bombs). */
   maxNestingDepth: 8,
-  /** Members visited per archive (CWE-400: member-count bombs). */
+  /** Archive members visited per artifact, at every nesting level (CWE-400: member-count bombs). */
   maxArchiveMembers: 100_000,
   /** Bytes produced by one decompressed stream or member (CWE-409: decompression bombs). */
   maxDecompressedBytes: 16 * 1024 ** 3,

@@ -15,7 +15,7 @@ import {
 import { type FindingLocation, makeFinding, type Severity } from '../findings.js';
 import type { RuleId } from '../rules/registry.js';
 import { type Content, sourceContent } from './content.js';
-import { memberNameFindings } from './member-names.js';
+import { admitMember, memberNameFindings } from './members.js';
 import type { Analysis, ScanState, Target } from './types.js';
 
 const RULE: Readonly<Record<TarAnomalyCode, readonly [RuleId, Severity?]>> = {
@@ -77,16 +77,7 @@ export async function scanTar(state: ScanState, t: Target): Promise<Analysis> {
       continue;
     }
     if (e.type !== 'file' && e.type !== 'contiguous' && e.type !== 'sparse') continue;
-    if (state.members >= state.limits.maxArchiveMembers) {
-      state.findings.push(
-        makeFinding('VAC-ARC-007', {
-          message: `more than ${state.limits.maxArchiveMembers} members; the rest were not analysed`,
-          location: t.location,
-        }),
-      );
-      break;
-    }
-    state.members++;
+    if (!admitMember(state, t)) break;
     const content = await memberContent(state, t, e, item.body, loc);
     await state.analyse(state, {
       content,

@@ -22,7 +22,7 @@ import type { PolicyContext } from '../policy/policy.js';
 import type { RuleId } from '../rules/registry.js';
 import type { Content } from './content.js';
 import { scanKerasArchive } from './keras.js';
-import { memberNameFindings } from './member-names.js';
+import { admitMember, memberNameFindings } from './members.js';
 import type { StorageRef } from './pickle.js';
 import type { Analysis, ScanState, Target } from './types.js';
 
@@ -149,16 +149,7 @@ export async function scanZip(state: ScanState, t: Target): Promise<Analysis> {
   }
   for (const e of files) {
     if (!e.readable) continue; // reported as an anomaly by the reader
-    if (state.members >= state.limits.maxArchiveMembers) {
-      state.findings.push(
-        makeFinding('VAC-ARC-007', {
-          message: `more than ${state.limits.maxArchiveMembers} members; the rest were not analysed`,
-          location: t.location,
-        }),
-      );
-      break;
-    }
-    state.members++;
+    if (!admitMember(state, t)) break;
     const result = await state.analyse(state, {
       content: memberContent(state, source, e, (a) => report(a, e.name)),
       name: e.name,

@@ -1,5 +1,6 @@
-/** Archive member names that escape the extraction directory (Zip Slip, tar slip) or are absolute. */
+/** What every archive check does per member: name hygiene, and the member-count limit. */
 import { type Finding, type FindingLocation, makeFinding } from '../findings.js';
+import type { ScanState, Target } from './types.js';
 
 export function memberNameFindings(name: string, location: FindingLocation, container: string): Finding[] {
   const out: Finding[] = [];
@@ -32,4 +33,22 @@ export function memberNameFindings(name: string, location: FindingLocation, cont
     );
   }
   return out;
+}
+
+/**
+ * Counts one more member visited under the current artifact; false (with one VAC-ARC-007 finding)
+ * once maxArchiveMembers is reached, so the caller stops.
+ */
+export function admitMember(state: ScanState, t: Target): boolean {
+  if (state.members >= state.limits.maxArchiveMembers) {
+    state.findings.push(
+      makeFinding('VAC-ARC-007', {
+        message: `more than ${state.limits.maxArchiveMembers} archive members; the rest were not analysed`,
+        location: t.location,
+      }),
+    );
+    return false;
+  }
+  state.members++;
+  return true;
 }
