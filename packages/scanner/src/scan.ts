@@ -74,18 +74,23 @@ export async function scan(roots: readonly string[], options: ScanOptions = {}):
         );
       }
     }
-    for (const [index, f] of files.entries()) {
-      progress({ kind: 'artifact-start', path: f.path, size: f.size, index, total: files.length });
-      const record = await scanFile(f.path, f.size, policy, limits, findings);
-      const digest = await digests.get(f.path);
-      let final: ArtifactRecord = record;
-      if (typeof digest === 'string') final = { ...record, sha256: digest };
-      else if (digest instanceof Error && record.status === 'scanned') {
-        final = { ...record, status: 'errored', reason: `digest failed: ${digest.message}` };
-      }
-      artifacts.push(final);
-      progress({ kind: 'artifact-done', path: f.path, status: final.status });
-    }
+    await runWeighted(
+      files,
+      (f) => (f.size < SMALL_FILE_BYTES ? 1 : PARALLEL_SMALL_FILES),
+      PARALLEL_SMALL_FILES,
+      async (f, index) => {
+        progress({ kind: 'artifact-start', path: f.path, size: f.size, index, total: files.length });
+        const record = await scanFile(f.path, f.size, policy, limits, findings);
+        const digest = await digests.get(f.path);
+        let final: ArtifactRecord = record;
+        if (typeof digest === 'string') final = { ...record, sha256: digest };
+        else if (digest instanceof Error && record.status === 'scanned') {
+          final = { ...record, status: 'errored', reason: `digest failed: ${digest.message}` };
+        }
+        artifacts.push(final);
+        progress({ kind: 'artifact-done', path: f.path, status: final.status });
+      },
+    );
   } finally {
     await pool?.close();
   }
@@ -107,6 +112,38 @@ export async function scan(roots: readonly string[], options: ScanOptions = {}):
     findings,
     summary: summarise(artifacts, findings, failOn),
   };
+}
+
+/**
+ * Small files are scanned several at a time: their cost is file-system latency, not CPU. A large file
+ * takes every slot and runs alone, so memory stays bounded by one artifact's analysis.
+ */
+const SMALL_FILE_BYTES = 1 << 20;
+const PARALLEL_SMALL_FILES = 4;
+
+async function runWeighted<T>(
+  items: readonly T[],
+  weight: (item: T) => number,
+  capacity: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let inUse = 0;
+  let wake: Array<() => void> = [];
+  const running = new Set<Promise<void>>();
+  for (const [index, item] of items.entries()) {
+    const w = Math.min(capacity, weight(item));
+    while (inUse + w > capacity) await new Promise<void>((resolve) => wake.push(resolve));
+    inUse += w;
+    const p: Promise<void> = task(item, index).finally(() => {
+      inUse -= w;
+      running.delete(p);
+      const waiting = wake;
+      wake = [];
+      for (const resolve of waiting) resolve();
+    });
+    running.add(p);
+  }
+  await Promise.all(running);
 }
 
 async function scanFile(
