@@ -52,6 +52,22 @@ describe('PyTorch-style zip checkpoints', () => {
     expect(rules(r)).toEqual(expect.arrayContaining(['VAC-PKL-001', 'VAC-FMT-001']));
   });
 
+  it('reads a member whole when its first window parses cleanly, so padding cannot hide a payload', async () => {
+    // A protocol-1 pickle (no magic) whose first 100 KB are a harmless list; the payload follows.
+    const padding = bytes(']', '(', ...Array.from({ length: 50_000 }, () => 'K\x01'), 'e0');
+    const padded = bytes(padding, "cposix\nsystem\n(S'id'\ntR.");
+    const r = await scanFile(
+      'model.pt',
+      buildZip({
+        members: [
+          { name: 'archive/data.pkl', data: stateDict },
+          { name: 'archive/blob', data: padded },
+        ],
+      }),
+    );
+    expect(r.findings.find((f) => f.ruleId === 'VAC-PKL-001')?.location.members).toEqual(['archive/blob']);
+  });
+
   it('reports deflated members with a bad CRC, and still analyses them', async () => {
     const r = await scanFile(
       'model.pt',

@@ -28,6 +28,11 @@ export interface PickleStreamsResult {
   readonly trailing?: { readonly offset: number };
   /** probe mode: the content is not a pickle. */
   readonly notPickle: boolean;
+  /**
+   * probe mode, not a pickle: the bytes given ran out (or a limit was hit) before the machine saw
+   * an error, so a longer read could still turn out to be a pickle.
+   */
+  readonly undecided?: boolean;
 }
 
 /** Events buffered before deciding whether a later segment is a pickle at all. */
@@ -70,7 +75,8 @@ export async function readPickleStreams(
     if (!decided) {
       const isPickle = evidence > 0 || (result.end === 'stop' && result.opcodes >= 2);
       if (!isPickle) {
-        if (index === 0) return { streams, notPickle: true };
+        if (index === 0)
+          return { streams, notPickle: true, undecided: result.end === 'eof' || result.end === 'limit' };
         return { streams, trailing: { offset: start }, notPickle: false };
       }
       for (const p of pending) options.onEvent(index, p);

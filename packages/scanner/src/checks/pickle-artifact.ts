@@ -20,7 +20,9 @@ export async function analysePickle(state: ScanState, t: Target, probe: boolean)
       { location: t.location, open: () => single(head), context: t.context, probe: true },
       { policy: state.policy, limits: state.limits, nested: async () => [] },
     );
-    if (!quick.isPickle) return await notPickle(state, t);
+    // A window that parses cleanly to its end decides nothing (a protocol-0/1 pickle may pad its
+    // payload past it): only a window that breaks early rules the content out.
+    if (!quick.isPickle && !quick.undecided) return await notPickle(state, t);
   }
   const outcome = await scanPickle(
     { location: t.location, open: (o) => t.content.open(o), context: t.context, probe },

@@ -45,6 +45,8 @@ export interface StorageRef {
 
 export interface PickleOutcome {
   readonly isPickle: boolean;
+  /** Not a pickle as far as the bytes given went, but they ran out first: read further to decide. */
+  readonly undecided?: boolean;
   readonly findings: Finding[];
   readonly format: 'pickle' | 'pytorch-legacy' | 'joblib';
   readonly streams: number;
@@ -363,7 +365,16 @@ export async function scanPickle(target: PickleTarget, env: PickleEnv): Promise<
       return !(legacy && stream >= 4);
     },
   });
-  if (result.notPickle) return { isPickle: false, findings: [], format: 'pickle', streams: 0, storages };
+  if (result.notPickle) {
+    return {
+      isPickle: false,
+      undecided: result.undecided === true,
+      findings: [],
+      format: 'pickle',
+      streams: 0,
+      storages,
+    };
+  }
 
   for (const a of analyses) {
     if (!a) continue;
@@ -449,7 +460,8 @@ async function alternateFindings(
         { ...target, open: () => single(alt.window!), probe: true },
         { ...env, nested: async () => [] },
       );
-      if (!probe.isPickle || probe.findings.every((f) => f.ruleId === 'VAC-PKL-006')) continue;
+      const pickleThere = probe.isPickle && probe.findings.some((f) => f.ruleId !== 'VAC-PKL-006');
+      if (!pickleThere && !probe.undecided) continue;
     }
     const full = await scanPickle(
       {
