@@ -163,3 +163,25 @@ describe('tar archives', () => {
     ]);
   });
 });
+
+describe('polyglots', () => {
+  it('analyses a ZIP appended to a pickle, which zipfile-based loaders read from the end', async () => {
+    const zip = buildZip({
+      members: [
+        { name: 'config.json', data: '{}' },
+        { name: 'hook.pkl', data: payload },
+      ],
+    });
+    const r = await scanFile('model.keras', bytes(stateDict, zip));
+    expect(rules(r)).toEqual(expect.arrayContaining(['VAC-FMT-004', 'VAC-PKL-001']));
+    expect(r.findings.find((f) => f.ruleId === 'VAC-PKL-001')?.location.members).toEqual([
+      '<zip read from the end>',
+      'hook.pkl',
+    ]);
+  });
+
+  it('leaves content without an end record alone', async () => {
+    const r = await scanFile('state.pkl', stateDict);
+    expect(r.findings).toEqual([]);
+  });
+});

@@ -32,7 +32,43 @@ export async function analyse(state: ScanState, t: Target): Promise<Analysis> {
   const kind = sniff(head, t.content.size ?? head.length);
   const result = await dispatch(state, t, kind, head);
   state.findings.push(...extensionFindings(t.name, result.format, t.location));
+  if (kind !== 'zip') await appendedZip(state, t);
   return result;
+}
+
+/** Bytes searched from the end for a ZIP end record (the record plus the longest comment). */
+const EOCD_WINDOW = 22 + 0xffff;
+
+/**
+ * zipfile finds an archive from its end, so content that starts as something else (a pickle, an HDF5
+ * file) can also be a ZIP to Keras, numpy.load on .npz, or an extractor: analyse that reading too.
+ */
+async function appendedZip(state: ScanState, t: Target): Promise<void> {
+  const size = t.content.size;
+  const source = t.content.source;
+  if (!source || size === undefined || size < 22) return;
+  const len = Math.min(size, EOCD_WINDOW);
+  const tail = await source.read(size - len, len);
+  let found = -1;
+  for (let i = tail.length - 22; i >= 0 && found < 0; i--) {
+    if (tail[i] === 0x50 && tail[i + 1] === 0x4b && tail[i + 2] === 0x05 && tail[i + 3] === 0x06) {
+      const comment = tail[i + 20]! | (tail[i + 21]! << 8);
+      if (i + 22 + comment === tail.length) found = i;
+    }
+  }
+  if (found < 0) return;
+  state.findings.push(
+    makeFinding('VAC-FMT-004', {
+      message:
+        'a ZIP end-of-central-directory record ends this content, so zipfile-based loaders read it as an archive',
+      location: { ...t.location, offset: size - len + found },
+    }),
+  );
+  await scanZip(state, {
+    ...t,
+    location: { ...t.location, members: [...(t.location.members ?? []), '<zip read from the end>'] },
+    depth: t.depth + 1,
+  });
 }
 
 async function dispatch(state: ScanState, t: Target, kind: FormatKind, head: Uint8Array): Promise<Analysis> {

@@ -378,6 +378,15 @@ export const CORE_RULES = {
     remediation: 'Rename the file for what it contains.',
     references: [cwe(646)],
   },
+  'VAC-FMT-004': {
+    title: 'Content is also a ZIP archive',
+    severity: 'high',
+    criterion: 'MI-2',
+    description:
+      'A ZIP end-of-central-directory record ends the content although it does not start as a ZIP: zipfile-based loaders (Keras, NumPy .npz, generic extractors) find the archive from the end and read members that a loader routing by the first bytes never sees. The appended archive is analysed too.',
+    remediation: REBUILD_ARCHIVE,
+    references: [cwe(436), SUPPLY_CHAIN_MODEL],
+  },
   'VAC-FMT-003': {
     title: 'Format not analysed by this version',
     severity: 'info',
