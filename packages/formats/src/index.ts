@@ -7,7 +7,9 @@ export {
   type NpyHeader,
   parseNpyHeader,
 } from './numpy/npy.js';
+export * from './onnx/index.js';
 export * from './pickle/index.js';
+export * from './protobuf/index.js';
 export {
   analyseTorchScriptCode,
   TORCHSCRIPT_MAX_CODE_BYTES,
@@ -25,4 +27,10 @@ export {
   sourceStream,
 } from './source.js';
 export * from './tar/index.js';
+export * from './tensorflow/index.js';
 export * from './zip/index.js';
+export * from './keras/index.js';
+export * from './marshal/index.js';
+export * from './gguf/index.js';
+export * from './jinja/index.js';
+export * from './safetensors/index.js';

@@ -29,6 +29,10 @@ const COVERED = new Set([
   'disguised',
   'archive',
   'sklearn',
+  'gguf',
+  'safetensors',
+  'onnx',
+  'tensorflow',
 ]);
 
 let report: ScanReport;

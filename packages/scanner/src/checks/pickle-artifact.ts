@@ -7,6 +7,7 @@ import { makeFinding } from '../findings.js';
 import { type Content, sourceContent } from './content.js';
 import { extensionOf } from './extension.js';
 import { scanPickle } from './pickle.js';
+import { scanChatTemplateText } from './chat-template-files.js';
 import { detectProtobufModel } from './protobuf-models.js';
 import type { Analysis, ScanState, Target } from './types.js';
 
@@ -55,29 +56,28 @@ export async function analysePickle(state: ScanState, t: Target, probe: boolean)
   return { format: outcome.format, storages: outcome.storages };
 }
 
-/** Names of formats whose analysers come with a later release; only a hint for reporting, never for routing. */
+/** Formats this version recognises only by name and does not analyse: a hint for reporting, never for routing. */
 const LATER_BY_EXTENSION: Readonly<Record<string, string>> = {
-  '.onnx': 'ONNX',
-  '.pb': 'TensorFlow protobuf',
-  '.pbtxt': 'TensorFlow protobuf',
   '.tflite': 'TFLite',
 };
 
-/** Content that is no pickle: plain data, unless its name promises a format analysed later. */
+/** Content that is no pickle: an ONNX or TensorFlow graph, or plain data (unless its name promises an unanalysed format). */
 async function notPickle(state: ScanState, t: Target): Promise<Analysis> {
   if (t.content.size === 0) return { format: 'empty' };
   const model = await detectProtobufModel(state, t);
   if (model) return model;
+  const template = await scanChatTemplateText(state, t);
+  if (template) return template;
   const what = LATER_BY_EXTENSION[extensionOf(t.name)];
   if (what === undefined) return { format: 'data' };
   state.findings.push(
     makeFinding('VAC-FMT-003', {
-      message: `content is not a pickle; named as ${what}, whose analyser ships with the next format release`,
+      message: `content is not a pickle; named as ${what}, which this version does not analyse`,
       location: t.location,
       evidence: { details: { hint: what } },
     }),
   );
-  return { format: 'data', skipped: `${what} analysis not available in this version` };
+  return { format: 'data', skipped: `${what} is not analysed by this version` };
 }
 
 async function* single(bytes: Uint8Array) {
