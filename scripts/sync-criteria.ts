@@ -18,7 +18,9 @@ for (const c of catalog.families.flatMap((f) => f.criteria)) {
 const after = `${JSON.stringify(catalog, null, 2)}\n`;
 if (process.argv.includes('--check')) {
   if (after !== before) {
-    process.stderr.write('criteria catalog is out of step with the rules; run: node --import tsx scripts/sync-criteria.ts\n');
+    process.stderr.write(
+      'criteria catalog is out of step with the rules; run: node --import tsx scripts/sync-criteria.ts\n',
+    );
     process.exitCode = 1;
   }
 } else if (after !== before) {

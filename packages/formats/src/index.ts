@@ -1,5 +1,9 @@
 export { type Anomaly, FormatError } from './anomaly.js';
 export * from './compress/index.js';
+export * from './gguf/index.js';
+export * from './jinja/index.js';
+export * from './keras/index.js';
+export * from './marshal/index.js';
 export {
   NPY_MAGIC,
   NPY_MAX_HEADER,
@@ -15,6 +19,7 @@ export {
   TORCHSCRIPT_MAX_CODE_BYTES,
   type TorchScriptReference,
 } from './pytorch/torchscript.js';
+export * from './safetensors/index.js';
 export { type FormatKind, SNIFF_HEAD_BYTES, sniff } from './sniff.js';
 export {
   BufferSource,
@@ -29,8 +34,3 @@ export {
 export * from './tar/index.js';
 export * from './tensorflow/index.js';
 export * from './zip/index.js';
-export * from './keras/index.js';
-export * from './marshal/index.js';
-export * from './gguf/index.js';
-export * from './jinja/index.js';
-export * from './safetensors/index.js';

@@ -55,7 +55,13 @@ export function parseKerasJson(bytes: Uint8Array, limits: KerasJsonLimits): Kera
   let pos = 0;
 
   const fail = (code: KerasJsonAnomalyCode, field: string, extra: Partial<KerasJsonAnomaly> = {}): never => {
-    anomalies.push({ code, message: `${KERAS_JSON_ANOMALY_CODES[code]} (${field})`, offset: pos, field, ...extra });
+    anomalies.push({
+      code,
+      message: `${KERAS_JSON_ANOMALY_CODES[code]} (${field})`,
+      offset: pos,
+      field,
+      ...extra,
+    });
     throw new Stop();
   };
   const skipWs = () => {
@@ -87,7 +93,16 @@ export function parseKerasJson(bytes: Uint8Array, limits: KerasJsonLimits): Kera
       }
       out += text.slice(run, pos);
       const e = text[pos + 1];
-      const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+      const simple: Record<string, string> = {
+        '"': '"',
+        '\\': '\\',
+        '/': '/',
+        b: '\b',
+        f: '\f',
+        n: '\n',
+        r: '\r',
+        t: '\t',
+      };
       if (e !== undefined && simple[e] !== undefined) {
         out += simple[e];
         pos += 2;

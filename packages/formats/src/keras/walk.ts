@@ -66,7 +66,9 @@ export function walkKerasConfig(root: KerasJsonValue, options: KerasWalkOptions)
   const paths: KerasPathString[] = [];
 
   // Explicit stack: the parser bounds depth, but an iterative walk keeps the stack flat anyway.
-  const stack: Array<{ v: KerasJsonValue; pointer: string; key: string }> = [{ v: root, pointer: '', key: '' }];
+  const stack: Array<{ v: KerasJsonValue; pointer: string; key: string }> = [
+    { v: root, pointer: '', key: '' },
+  ];
   while (stack.length > 0) {
     const { v, pointer, key } = stack.pop()!;
     if (typeof v === 'string') {
@@ -155,7 +157,12 @@ function legacyFunctions(
 function torchModule(config: KerasJsonObject, pointer: string, out: KerasTorchModule[]): void {
   const m = config.module;
   if (typeof m === 'string') out.push({ pointer: `${pointer}/module`, encoding: 'base64', text: m });
-  else if (isObject(m) && m.class_name === '__bytes__' && isObject(m.config) && typeof m.config.value === 'string')
+  else if (
+    isObject(m) &&
+    m.class_name === '__bytes__' &&
+    isObject(m.config) &&
+    typeof m.config.value === 'string'
+  )
     out.push({ pointer: `${pointer}/module/config/value`, encoding: 'latin1', text: m.config.value });
 }
 
@@ -166,7 +173,8 @@ export function classifyPathString(value: string): PathReach | undefined {
   const v = value.trim();
   if (/^file:/i.test(v)) return 'file-url';
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return 'remote-url';
-  if (v.startsWith('/') || v.startsWith('\\') || /^[a-z]:[\\/]/i.test(v) || v.startsWith('~')) return 'absolute';
+  if (v.startsWith('/') || v.startsWith('\\') || /^[a-z]:[\\/]/i.test(v) || v.startsWith('~'))
+    return 'absolute';
   if (v.split(/[\\/]/).includes('..')) return 'parent-traversal';
   return undefined;
 }

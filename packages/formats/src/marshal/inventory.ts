@@ -29,7 +29,10 @@ const RESUME_311_312 = 151;
 const RESUME_313 = 149;
 const PRECALL_311 = 166;
 
-export function inventoryMarshalledCode(bytes: Uint8Array, limits: Partial<MarshalLimits> = {}): CodeInventory {
+export function inventoryMarshalledCode(
+  bytes: Uint8Array,
+  limits: Partial<MarshalLimits> = {},
+): CodeInventory {
   const r = readMarshal(bytes, limits);
   const names = new Set<string>();
   const strings = new Set<string>();
@@ -90,7 +93,8 @@ function refineVersion(
   if (!modern) return range;
   const ops: number[] = [];
   for (let i = 0; i + 1 < code.bytecode.length; i += 2) ops.push(code.bytecode[i]!);
-  if (ops.includes(RESUME_311_312)) return ops.includes(PRECALL_311) ? { min: '3.11', max: '3.11' } : { min: '3.11', max: '3.12' };
+  if (ops.includes(RESUME_311_312))
+    return ops.includes(PRECALL_311) ? { min: '3.11', max: '3.11' } : { min: '3.11', max: '3.12' };
   if (ops[0] === RESUME_313 && code.freevars.length === 0) return { min: '3.13', max: '3.13' };
   return range;
 }

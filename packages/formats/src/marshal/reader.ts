@@ -43,7 +43,13 @@ class Reader {
   ) {}
 
   stop(code: MarshalAnomalyCode, field: string, extra: Partial<MarshalAnomaly> = {}): never {
-    throw new Stop({ code, message: `${MARSHAL_ANOMALY_CODES[code]} (${field})`, offset: this.pos, field, ...extra });
+    throw new Stop({
+      code,
+      message: `${MARSHAL_ANOMALY_CODES[code]} (${field})`,
+      offset: this.pos,
+      field,
+      ...extra,
+    });
   }
 
   private need(n: number, field: string): void {
@@ -59,7 +65,8 @@ class Reader {
   private i32(field: string): number {
     this.need(4, field);
     const b = this.bytes;
-    const v = (b[this.pos]! | (b[this.pos + 1]! << 8) | (b[this.pos + 2]! << 16) | (b[this.pos + 3]! << 24)) >> 0;
+    const v =
+      (b[this.pos]! | (b[this.pos + 1]! << 8) | (b[this.pos + 2]! << 16) | (b[this.pos + 3]! << 24)) >> 0;
     this.pos += 4;
     return v;
   }
@@ -92,7 +99,8 @@ class Reader {
   /** Returns null for the NULL marker ('0'), which only ends a dict. */
   private readOrNull(depth: number, field: string): MarshalValue | null {
     if (depth > this.limits.maxDepth) this.stop('DEPTH_LIMIT', field, { limit: this.limits.maxDepth });
-    if (++this.objects > this.limits.maxObjects) this.stop('OBJECT_LIMIT', field, { limit: this.limits.maxObjects });
+    if (++this.objects > this.limits.maxObjects)
+      this.stop('OBJECT_LIMIT', field, { limit: this.limits.maxObjects });
     const start = this.pos;
     const code = this.u8(field);
     const type = String.fromCharCode(code & ~FLAG_REF);
@@ -186,7 +194,8 @@ class Reader {
   private long(field: string): bigint {
     const n = this.i32(field);
     const digits = Math.abs(n);
-    if (digits > this.limits.maxLongDigits) this.stop('LONG_LIMIT', field, { limit: this.limits.maxLongDigits, actual: digits });
+    if (digits > this.limits.maxLongDigits)
+      this.stop('LONG_LIMIT', field, { limit: this.limits.maxLongDigits, actual: digits });
     const raw = this.take(digits * 2, field);
     let v = 0n;
     for (let i = digits - 1; i >= 0; i--) v = (v << 15n) | BigInt(raw[2 * i]! | (raw[2 * i + 1]! << 8));
@@ -231,7 +240,8 @@ class Reader {
     if (this.layout === 'py311-313') {
       const localNames = this.strings(depth, 'co_localsplusnames');
       const kinds = this.typed(depth, 'co_localspluskinds', 'bytes').value;
-      if (kinds.length !== localNames.length) this.stop('BAD_CODE_FIELD', 'co_localspluskinds', { actual: kinds.length });
+      if (kinds.length !== localNames.length)
+        this.stop('BAD_CODE_FIELD', 'co_localspluskinds', { actual: kinds.length });
       const filename = this.typed(depth, 'co_filename', 'str').value;
       const name = this.typed(depth, 'co_name', 'str').value;
       const qualname = this.typed(depth, 'co_qualname', 'str').value;
@@ -239,7 +249,19 @@ class Reader {
       this.typed(depth, 'co_linetable', 'bytes');
       this.typed(depth, 'co_exceptiontable', 'bytes');
       const freevars = localNames.filter((_, i) => (kinds[i]! & CO_FAST_FREE) !== 0);
-      return { argcount: head[0]!, flags: head[4]!, bytecode, consts, names, localNames, freevars, filename, name, qualname, firstlineno };
+      return {
+        argcount: head[0]!,
+        flags: head[4]!,
+        bytecode,
+        consts,
+        names,
+        localNames,
+        freevars,
+        filename,
+        name,
+        qualname,
+        firstlineno,
+      };
     }
     const localNames = this.strings(depth, 'co_varnames');
     const freevars = this.strings(depth, 'co_freevars');
@@ -248,7 +270,18 @@ class Reader {
     const name = this.typed(depth, 'co_name', 'str').value;
     const firstlineno = this.i32('co_firstlineno');
     this.typed(depth, 'co_lnotab', 'bytes');
-    return { argcount: head[0]!, flags: head[ints - 1]!, bytecode, consts, names, localNames, freevars, filename, name, firstlineno };
+    return {
+      argcount: head[0]!,
+      flags: head[ints - 1]!,
+      bytecode,
+      consts,
+      names,
+      localNames,
+      freevars,
+      filename,
+      name,
+      firstlineno,
+    };
   }
 }
 

@@ -9,6 +9,7 @@
  * HDF5's diagnostics go to a bounded buffer instead of the process's stderr and stdout.
  */
 import fs from 'node:fs';
+
 type H5 = typeof import('h5wasm').default;
 type H5Module = Awaited<H5['ready']>;
 
@@ -64,7 +65,10 @@ async function create(): Promise<Hdf5Runtime> {
 
   let diag = '';
   const capture = (bytes: Uint8Array) => {
-    if (diag.length < DIAG_MAX) diag += Buffer.from(bytes).toString('utf8').slice(0, DIAG_MAX - diag.length);
+    if (diag.length < DIAG_MAX)
+      diag += Buffer.from(bytes)
+        .toString('utf8')
+        .slice(0, DIAG_MAX - diag.length);
   };
   for (const fd of [1, 2]) {
     const s = FS.getStream(fd);

@@ -7,8 +7,7 @@
 import type { FindingLocation } from '../findings.js';
 import { makeFinding } from '../findings.js';
 import type { Hdf5Runtime } from './hdf5-runtime.js';
-import { diagnostic, malformed } from './hdf5.js';
-import type { ScanState } from './types.js';
+import { diagnostic, type Hdf5Sink, malformed } from './hdf5-sink.js';
 
 export const HDF5_LIMITS = Object.freeze({
   /** Links visited per file (CWE-400: link-count bombs). */
@@ -19,14 +18,14 @@ export const HDF5_LIMITS = Object.freeze({
   maxProbes: 10_000,
 });
 
-export function walkHdf5(state: ScanState, location: FindingLocation, rt: Hdf5Runtime, fileId: bigint): void {
+export function walkHdf5(state: Hdf5Sink, location: FindingLocation, rt: Hdf5Runtime, fileId: bigint): void {
   const M = rt.module;
   const queue: Array<{ path: string; depth: number }> = [{ path: '/', depth: 0 }];
   let links = 0;
   let probes = 0;
   const limit = (what: string, n: number): void => {
     state.findings.push(
-      makeFinding('VAC-H5-006', {
+      makeFinding('VAC-HDF-006', {
         message: `${what} (limit ${n}); the rest of the file was not analysed`,
         location,
         evidence: { details: { limit: n } },
@@ -44,12 +43,15 @@ export function walkHdf5(state: ScanState, location: FindingLocation, rt: Hdf5Ru
       continue;
     }
     for (const name of names) {
-      if (++links > HDF5_LIMITS.maxLinks) return limit(`more than ${HDF5_LIMITS.maxLinks} links`, HDF5_LIMITS.maxLinks);
+      if (++links > HDF5_LIMITS.maxLinks) {
+        limit(`more than ${HDF5_LIMITS.maxLinks} links`, HDF5_LIMITS.maxLinks);
+        return;
+      }
       const path = g.path === '/' ? `/${name}` : `${g.path}/${name}`;
       const soft = M.get_symbolic_link(fileId, path) as unknown as string | null;
       if (typeof soft === 'string') {
         state.findings.push(
-          makeFinding('VAC-H5-002', {
+          makeFinding('VAC-HDF-002', {
             message: `soft link ${path} -> ${soft}`,
             location,
             evidence: { excerpt: soft.slice(0, 200), details: { link: path.slice(0, 200) } },
@@ -60,7 +62,7 @@ export function walkHdf5(state: ScanState, location: FindingLocation, rt: Hdf5Ru
       const ext = M.get_external_link(fileId, path) as { filename?: string; obj_path?: string };
       if (typeof ext.filename === 'string') {
         state.findings.push(
-          makeFinding('VAC-H5-001', {
+          makeFinding('VAC-HDF-001', {
             message: `external link ${path} -> ${ext.filename}:${ext.obj_path ?? ''}`,
             location,
             evidence: {
@@ -74,7 +76,10 @@ export function walkHdf5(state: ScanState, location: FindingLocation, rt: Hdf5Ru
       const type = M.get_type(fileId, path);
       if (type === M.H5G_GROUP) {
         if (g.depth + 1 > HDF5_LIMITS.maxGroupDepth) {
-          limit(`groups nest deeper than ${HDF5_LIMITS.maxGroupDepth} at ${path.slice(0, 200)}`, HDF5_LIMITS.maxGroupDepth);
+          limit(
+            `groups nest deeper than ${HDF5_LIMITS.maxGroupDepth} at ${path.slice(0, 200)}`,
+            HDF5_LIMITS.maxGroupDepth,
+          );
           continue;
         }
         queue.push({ path, depth: g.depth + 1 });
@@ -89,7 +94,7 @@ export function walkHdf5(state: ScanState, location: FindingLocation, rt: Hdf5Ru
 
 /** Returns whether a probe read was spent. */
 function checkDataset(
-  state: ScanState,
+  state: Hdf5Sink,
   location: FindingLocation,
   rt: Hdf5Runtime,
   fileId: bigint,
@@ -107,27 +112,38 @@ function checkDataset(
   if (outside.length > 0) {
     const files = [...new Set(outside.map((s) => s.file_name))];
     state.findings.push(
-      makeFinding('VAC-H5-004', {
+      makeFinding('VAC-HDF-004', {
         message: `virtual dataset ${path} maps data from ${files.slice(0, 5).join(', ')}`,
         location,
-        evidence: { excerpt: files.slice(0, 10).join('\n').slice(0, 400), details: { dataset: path.slice(0, 200) } },
+        evidence: {
+          excerpt: files.slice(0, 10).join('\n').slice(0, 400),
+          details: { dataset: path.slice(0, 200) },
+        },
       }),
     );
   }
   const elements = (meta.shape ?? []).reduce((a, b) => a * b, 1);
   const declared = elements * meta.size;
-  if (declared > state.limits.maxDecompressedBytes) {
+  if (declared > state.maxDeclaredBytes) {
     state.findings.push(
-      makeFinding('VAC-H5-007', {
+      makeFinding('VAC-HDF-007', {
         message: `dataset ${path} declares ${declared} bytes (shape ${JSON.stringify(meta.shape)}), more than maxDecompressedBytes`,
         location,
-        evidence: { details: { dataset: path.slice(0, 200), declared, limit: state.limits.maxDecompressedBytes } },
+        evidence: { details: { dataset: path.slice(0, 200), declared, limit: state.maxDeclaredBytes } },
       }),
     );
     return false;
   }
   // External raw storage requires the contiguous layout; a one-element read makes HDF5 open it.
-  if (!mayProbe || meta.chunks !== null || meta.virtual_sources !== undefined || elements === 0) return false;
+  // A null dataspace (shape null) holds no data to read.
+  if (
+    !mayProbe ||
+    meta.shape === null ||
+    meta.chunks !== null ||
+    meta.virtual_sources !== undefined ||
+    elements === 0
+  )
+    return false;
   let failure: unknown;
   try {
     const ds = new rt.h5.Dataset(fileId, path);
@@ -141,13 +157,20 @@ function checkDataset(
   if (attempts.length > 0) {
     rt.takeDiagnostics();
     state.findings.push(
-      makeFinding('VAC-H5-003', {
+      makeFinding('VAC-HDF-003', {
         message: `dataset ${path} stores its raw data in external files: ${attempts.slice(0, 5).join(', ')}`,
         location,
-        evidence: { excerpt: attempts.slice(0, 10).join('\n').slice(0, 400), details: { dataset: path.slice(0, 200) } },
+        evidence: {
+          excerpt: attempts.slice(0, 10).join('\n').slice(0, 400),
+          details: { dataset: path.slice(0, 200) },
+        },
       }),
     );
   } else if (failure !== undefined || rt.hasDiagnostics())
-    malformed(state, location, `dataset ${path} data unreadable: ${diagnostic(rt, failure ?? 'HDF5 read error')}`);
+    malformed(
+      state,
+      location,
+      `dataset ${path} data unreadable: ${diagnostic(rt, failure ?? 'HDF5 read error')}`,
+    );
   return true;
 }

@@ -13,7 +13,7 @@ import {
   walkKerasConfig,
 } from '@vacsrp/formats';
 import { type FindingLocation, makeFinding } from '../findings.js';
-import { KERAS_ALLOWLIST, judgeReference } from './keras-policy.js';
+import { judgeReference, KERAS_ALLOWLIST } from './keras-policy.js';
 import { bytesContent } from './pickle-artifact.js';
 import type { ScanState, Target } from './types.js';
 
@@ -70,11 +70,15 @@ function lambdaFinding(state: ScanState, l: KerasLambdaCode, site: ConfigSite): 
   } else {
     const raw = Buffer.from(compact, 'base64');
     const inv = inventoryMarshalledCode(new Uint8Array(raw.buffer, raw.byteOffset, raw.length));
-    if (inv.python) details.python = inv.python.min === inv.python.max ? inv.python.min : `${inv.python.min}-${inv.python.max}`;
+    if (inv.python)
+      details.python =
+        inv.python.min === inv.python.max ? inv.python.min : `${inv.python.min}-${inv.python.max}`;
     details.codeObjects = inv.codeObjects;
     if (inv.functions.length > 0) details.functions = clip(inv.functions.join(', '), 200);
     if (inv.anomalies.length > 0) details.decode = clip(inv.anomalies.map((a) => a.message).join('; '), 200);
-    excerpt = clip(`names: ${inv.names.join(', ')}; strings: ${inv.strings.map((s) => JSON.stringify(s)).join(', ')}`);
+    excerpt = clip(
+      `names: ${inv.names.join(', ')}; strings: ${inv.strings.map((s) => JSON.stringify(s)).join(', ')}`,
+    );
   }
   const what = excerpt ? ` (${excerpt.slice(0, 160)})` : '';
   state.findings.push(
@@ -105,7 +109,8 @@ function referenceFindings(state: ScanState, inv: KerasConfigInventory, site: Co
         }),
       );
     }
-    if (ref.module === undefined && ref.className !== undefined && KERAS_ALLOWLIST.markers.has(ref.className)) continue;
+    if (ref.module === undefined && ref.className !== undefined && KERAS_ALLOWLIST.markers.has(ref.className))
+      continue;
     const v = judgeReference(ref, KERAS_ALLOWLIST, state.policy);
     if (!v) continue;
     state.findings.push(
@@ -135,10 +140,17 @@ function pathFindings(state: ScanState, inv: KerasConfigInventory, site: ConfigS
   }
 }
 
-async function torchModules(state: ScanState, t: Target, inv: KerasConfigInventory, site: ConfigSite): Promise<void> {
+async function torchModules(
+  state: ScanState,
+  t: Target,
+  inv: KerasConfigInventory,
+  site: ConfigSite,
+): Promise<void> {
   for (const m of inv.torchModules) {
     const bytes =
-      m.encoding === 'base64' ? Buffer.from(m.text.replace(/\s+/g, ''), 'base64') : Buffer.from(m.text, 'latin1');
+      m.encoding === 'base64'
+        ? Buffer.from(m.text.replace(/\s+/g, ''), 'base64')
+        : Buffer.from(m.text, 'latin1');
     state.findings.push(
       makeFinding('VAC-KERAS-004', {
         message: `${site.label}: TorchModuleWrapper at ${m.pointer} embeds a ${bytes.length}-byte torch.save pickle, loaded with torch.load(weights_only=False)`,

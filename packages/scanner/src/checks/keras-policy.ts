@@ -24,8 +24,18 @@ function load(input: unknown): KerasAllowlist {
       throw new TypeError(`keras-allowlist-v1.json: ${k} must be a list of strings`);
     return v;
   };
-  const known = new Set(['id', 'version', 'description', 'modules', 'denyFunctions', 'denyNames', 'markers', 'pathKeys']);
-  for (const k of Object.keys(o)) if (!known.has(k)) throw new TypeError(`keras-allowlist-v1.json: unknown property ${k}`);
+  const known = new Set([
+    'id',
+    'version',
+    'description',
+    'modules',
+    'denyFunctions',
+    'denyNames',
+    'markers',
+    'pathKeys',
+  ]);
+  for (const k of Object.keys(o))
+    if (!known.has(k)) throw new TypeError(`keras-allowlist-v1.json: unknown property ${k}`);
   return {
     id: String(o.id),
     version: String(o.version),
@@ -50,7 +60,11 @@ const inModules = (module: string, list: readonly string[]) =>
   list.some((m) => module === m || module.startsWith(`${m}.`));
 
 /** Undefined when the reference is one Keras resolves safely within its own packages. */
-export function judgeReference(ref: KerasObjectRef, allow: KerasAllowlist, policy: Policy): KerasVerdict | undefined {
+export function judgeReference(
+  ref: KerasObjectRef,
+  allow: KerasAllowlist,
+  policy: Policy,
+): KerasVerdict | undefined {
   const name = ref.kind === 'function' ? ref.functionName : ref.className;
   if (ref.module === undefined) {
     const reg = ref.registeredName;
@@ -60,9 +74,14 @@ export function judgeReference(ref: KerasObjectRef, allow: KerasAllowlist, polic
   }
   const callable = name !== undefined ? `${ref.module}.${name}` : ref.module;
   if (inModules(ref.module, allow.modules)) {
-    if (ref.kind !== 'function' || name === undefined) return undefined;
+    if (name === undefined) return undefined;
+    // Keras resolves class_name as any attribute of the module, so a gadget can hide as a "class".
     if (allow.denyFunctions.has(callable) || allow.denyNames.has(name))
-      return { ruleId: 'VAC-KERAS-003', callable, why: 'Keras API that downloads, loads models or disables safe mode' };
+      return {
+        ruleId: 'VAC-KERAS-003',
+        callable,
+        why: 'Keras API that downloads, loads models or disables safe mode',
+      };
     return undefined;
   }
   if (ref.module === '__main__')

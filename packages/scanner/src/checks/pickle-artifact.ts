@@ -4,10 +4,10 @@
  */
 import { BufferSource } from '@vacsrp/formats';
 import { makeFinding } from '../findings.js';
+import { scanChatTemplateText } from './chat-template-files.js';
 import { type Content, sourceContent } from './content.js';
 import { extensionOf } from './extension.js';
 import { scanPickle } from './pickle.js';
-import { scanChatTemplateText } from './chat-template-files.js';
 import { detectProtobufModel } from './protobuf-models.js';
 import type { Analysis, ScanState, Target } from './types.js';
 

@@ -1,7 +1,6 @@
 /** Rules of the scanner core: pickle, containers, PyTorch, NumPy, joblib, file system, formats. */
 import type { RuleSpec } from './definition.js';
 import {
-  atlas,
   cve,
   cwe,
   DENIAL,

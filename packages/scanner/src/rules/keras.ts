@@ -15,7 +15,14 @@ export const KERAS_RULES = {
     description:
       'A Lambda (Keras 3 `__lambda__`, or a tf.keras config with `function_type: "lambda"`) stores a function as base64 marshal data. Keras rebuilds it with marshal.loads and types.FunctionType, so any Python code runs when the model is loaded or called; safe_mode is bypassable (CVE-2025-9906) and ignored for legacy .h5 files (CVE-2025-9905).',
     remediation: REEXPORT,
-    references: [cwe(94), cwe(502), cve('CVE-2024-3660'), cve('CVE-2025-9905'), cve('CVE-2025-9906'), UNSAFE_ARTIFACT],
+    references: [
+      cwe(94),
+      cwe(502),
+      cve('CVE-2024-3660'),
+      cve('CVE-2025-9905'),
+      cve('CVE-2025-9906'),
+      UNSAFE_ARTIFACT,
+    ],
   },
   'VAC-KERAS-002': {
     title: 'Keras config imports a module outside the Keras allowlist',
@@ -86,10 +93,11 @@ export const KERAS_RULES = {
     criterion: 'MI-1',
     description:
       'A layer or object is registered under a package outside Keras (`registered_name` "Package>Name", or module `__main__`). The loader needs that code supplied by the user (custom_objects); review that code with the model.',
-    remediation: 'Review the custom object code that ships with the model, or replace it with built-in layers.',
+    remediation:
+      'Review the custom object code that ships with the model, or replace it with built-in layers.',
     references: [cwe(829), SUPPLY_CHAIN_MODEL],
   },
-  'VAC-H5-001': {
+  'VAC-HDF-001': {
     title: 'HDF5 external link',
     severity: 'high',
     criterion: 'MI-2',
@@ -98,7 +106,7 @@ export const KERAS_RULES = {
     remediation: H5_REEXPORT,
     references: [cwe(73), cwe(59), cve('CVE-2026-1669'), SUPPLY_CHAIN_MODEL],
   },
-  'VAC-H5-002': {
+  'VAC-HDF-002': {
     title: 'HDF5 soft link',
     severity: 'medium',
     criterion: 'MI-2',
@@ -107,7 +115,7 @@ export const KERAS_RULES = {
     remediation: H5_REEXPORT,
     references: [cwe(59), cwe(436), cve('CVE-2026-1669')],
   },
-  'VAC-H5-003': {
+  'VAC-HDF-003': {
     title: 'HDF5 dataset reads raw data from an external file',
     severity: 'high',
     criterion: 'MI-2',
@@ -116,7 +124,7 @@ export const KERAS_RULES = {
     remediation: H5_REEXPORT,
     references: [cwe(73), cve('CVE-2026-1669'), SUPPLY_CHAIN_MODEL],
   },
-  'VAC-H5-004': {
+  'VAC-HDF-004': {
     title: 'HDF5 virtual dataset maps another file',
     severity: 'high',
     criterion: 'MI-2',
@@ -125,7 +133,7 @@ export const KERAS_RULES = {
     remediation: H5_REEXPORT,
     references: [cwe(73), cve('CVE-2026-1669'), SUPPLY_CHAIN_MODEL],
   },
-  'VAC-H5-005': {
+  'VAC-HDF-005': {
     title: 'HDF5 file is malformed or unreadable',
     severity: 'medium',
     criterion: 'MI-3',
@@ -134,7 +142,7 @@ export const KERAS_RULES = {
     remediation: H5_REEXPORT,
     references: [cwe(20), DENIAL],
   },
-  'VAC-H5-006': {
+  'VAC-HDF-006': {
     title: 'HDF5 content not fully analysed (limit)',
     severity: 'medium',
     criterion: 'MI-3',
@@ -143,7 +151,7 @@ export const KERAS_RULES = {
     remediation: 'Scan the file on its own, or raise the limit (--limit) if the size is expected.',
     references: [cwe(400), DENIAL],
   },
-  'VAC-H5-007': {
+  'VAC-HDF-007': {
     title: 'HDF5 dataset declares an implausible size',
     severity: 'medium',
     criterion: 'MI-3',
