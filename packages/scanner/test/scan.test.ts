@@ -253,6 +253,12 @@ describe('content, not names, decides the format', () => {
     expect(rules(r)).toContain('VAC-ARC-005');
   });
 
+  it('lists unrecognised binary content as skipped, with the reason, never as clean', async () => {
+    const r = await scanBytes('blob.bin', Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251));
+    expect(r.artifacts[0]).toMatchObject({ status: 'skipped', format: 'data' });
+    expect(r.artifacts[0]?.reason).toMatch(/unrecognised binary content/);
+  });
+
   it('reports 7z archives as not analysed, never as clean', async () => {
     const r = await scanBytes(
       'model.7z',

@@ -76,7 +76,7 @@ async function dispatch(state: ScanState, t: Target, kind: FormatKind, head: Uin
     case 'pickle':
     case 'text':
     case 'unknown':
-      return analysePickle(state, t, kind !== 'pickle');
+      return analysePickle(state, t, kind !== 'pickle', kind === 'unknown');
     case 'zip':
       return scanZip(state, t);
     case 'tar':

@@ -12,7 +12,16 @@ import { detectProtobufModel } from './protobuf-models.js';
 import type { Analysis, ScanState, Target } from './types.js';
 
 /** Pickle, or content of unknown type probed for one (protocol 0/1 pickles have no magic). */
-export async function analysePickle(state: ScanState, t: Target, probe: boolean): Promise<Analysis> {
+/**
+ * `probe`: the content's type is unknown (no pickle magic); `binary`: it is not text either, so if no
+ * format matches it is listed as skipped (never as clean).
+ */
+export async function analysePickle(
+  state: ScanState,
+  t: Target,
+  probe: boolean,
+  binary = false,
+): Promise<Analysis> {
   const window = t.probeWindow;
   if (probe && window !== undefined && (t.content.size === undefined || t.content.size > window)) {
     // Large member of unknown type: decide on a window before reading it whole.
@@ -23,7 +32,7 @@ export async function analysePickle(state: ScanState, t: Target, probe: boolean)
     );
     // A window that parses cleanly to its end decides nothing (a protocol-0/1 pickle may pad its
     // payload past it): only a window that breaks early rules the content out.
-    if (!quick.isPickle && !quick.undecided) return await notPickle(state, t);
+    if (!quick.isPickle && !quick.undecided) return await notPickle(state, t, binary);
   }
   const outcome = await scanPickle(
     { location: t.location, open: (o) => t.content.open(o), context: t.context, probe },
@@ -43,7 +52,7 @@ export async function analysePickle(state: ScanState, t: Target, probe: boolean)
       },
     },
   );
-  if (!outcome.isPickle) return await notPickle(state, t);
+  if (!outcome.isPickle) return await notPickle(state, t, binary);
   state.findings.push(...outcome.findings);
   if (outcome.format === 'pytorch-legacy') {
     state.findings.push(
@@ -62,14 +71,21 @@ const LATER_BY_EXTENSION: Readonly<Record<string, string>> = {
 };
 
 /** Content that is no pickle: an ONNX or TensorFlow graph, or plain data (unless its name promises an unanalysed format). */
-async function notPickle(state: ScanState, t: Target): Promise<Analysis> {
+async function notPickle(state: ScanState, t: Target, binary: boolean): Promise<Analysis> {
   if (t.content.size === 0) return { format: 'empty' };
   const model = await detectProtobufModel(state, t);
   if (model) return model;
   const template = await scanChatTemplateText(state, t);
   if (template) return template;
   const what = LATER_BY_EXTENSION[extensionOf(t.name)];
-  if (what === undefined) return { format: 'data' };
+  if (what === undefined) {
+    return binary
+      ? {
+          format: 'data',
+          skipped: 'unrecognised binary content: no pickle, archive or model format found in it',
+        }
+      : { format: 'data' };
+  }
   state.findings.push(
     makeFinding('VAC-FMT-003', {
       message: `content is not a pickle; named as ${what}, which this version does not analyse`,
