@@ -32,7 +32,8 @@ export async function analyse(state: ScanState, t: Target): Promise<Analysis> {
   const kind = sniff(head, t.content.size ?? head.length);
   const result = await dispatch(state, t, kind, head);
   state.findings.push(...extensionFindings(t.name, result.format, t.location));
-  if (kind !== 'zip') await appendedZip(state, t);
+  // Files on disk only: that is where zipfile-based loaders meet them (members are read by name).
+  if (kind !== 'zip' && t.depth === 0) await appendedZip(state, t);
   return result;
 }
 

@@ -75,8 +75,11 @@ async function notPickle(state: ScanState, t: Target, binary: boolean): Promise<
   if (t.content.size === 0) return { format: 'empty' };
   const model = await detectProtobufModel(state, t);
   if (model) return model;
-  const template = await scanChatTemplateText(state, t);
-  if (template) return template;
+  // Chat templates are text: binary content (tensor storages, raw data) is never read whole for them.
+  if (!binary) {
+    const template = await scanChatTemplateText(state, t);
+    if (template) return template;
+  }
   const what = LATER_BY_EXTENSION[extensionOf(t.name)];
   if (what === undefined) {
     return binary
