@@ -8,6 +8,7 @@ export default defineConfig({
     alias: {
       '@vacsrp/formats': src('formats'),
       '@vacsrp/scanner': src('scanner'),
+      '@vacsrp/attest': src('attest'),
     },
   },
   test: {

@@ -27,12 +27,17 @@ const RULES = {
       'dns',
     ],
   },
-  scanner: {
-    workspace: ['@vacsrp/formats'],
-    external: ['h5wasm'],
+  attest: {
+    workspace: [],
+    external: ['@sigstore/verify', '@sigstore/bundle', '@sigstore/core', '@sigstore/protobuf-specs'],
     forbiddenBuiltins: ['net', 'http', 'https', 'http2', 'child_process', 'dgram', 'tls', 'dns'],
   },
-  cli: { workspace: ['@vacsrp/formats', '@vacsrp/scanner'], external: ['commander'], forbiddenBuiltins: [] },
+  scanner: {
+    workspace: ['@vacsrp/formats', '@vacsrp/attest'],
+    external: ['h5wasm', 'smol-toml', 'yaml', '@renovatebot/pep440', 'semver'],
+    forbiddenBuiltins: ['net', 'http', 'https', 'http2', 'child_process', 'dgram', 'tls', 'dns'],
+  },
+  cli: { workspace: ['@vacsrp/formats', '@vacsrp/attest', '@vacsrp/scanner'], external: ['commander'], forbiddenBuiltins: [] },
 };
 
 const problems = [];

@@ -1,0 +1,2 @@
+/** Signatures and attestations (OpenSSF model signing). */
+export const ATTEST_PACKAGE = '@vacsrp/attest';
