@@ -37,7 +37,11 @@ const RULES = {
     external: ['h5wasm', 'smol-toml', 'yaml', '@renovatebot/pep440', 'semver'],
     forbiddenBuiltins: ['net', 'http', 'https', 'http2', 'child_process', 'dgram', 'tls', 'dns'],
   },
-  cli: { workspace: ['@vacsrp/formats', '@vacsrp/attest', '@vacsrp/scanner'], external: ['commander'], forbiddenBuiltins: [] },
+  cli: {
+    workspace: ['@vacsrp/formats', '@vacsrp/attest', '@vacsrp/scanner'],
+    external: ['commander'],
+    forbiddenBuiltins: [],
+  },
 };
 
 const problems = [];

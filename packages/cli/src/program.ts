@@ -5,8 +5,11 @@
 
 import { SEVERITIES } from '@vacsrp/scanner';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerAdvisoriesCommand } from './commands/advisories.js';
+import { registerCriteriaCommand } from './commands/criteria.js';
 import { DEFAULT_DEMO_DIR, runDemo } from './commands/demo.js';
 import { FORMATS, runScan, type ScanDeps, type ScanFlags } from './commands/scan.js';
+import { registerSignCommands } from './commands/sign.js';
 import { EXIT } from './exit-codes.js';
 import { errorLine, messageOf } from './output.js';
 
@@ -85,6 +88,10 @@ export function buildProgram(deps: CliDeps, setExitCode: (code: number) => void)
     .option('--no-digest', 'do not compute SHA-256 digests of artifacts')
     .option('--policy <file>', 'merge this policy file (JSON) over the built-in policy')
     .option(
+      '--data <dir>',
+      'match dependency files against the advisories imported into DIR/advisories (see vacsrp advisories)',
+    )
+    .option(
       '--limit <name=value>',
       'override a named analysis limit, see docs/limits.md (repeatable)',
       parseLimit,
@@ -115,6 +122,10 @@ export function buildProgram(deps: CliDeps, setExitCode: (code: number) => void)
     .action(async (dir: string, flags: Omit<ScanFlags, 'failOn'>) => {
       setExitCode(await runDemo(dir, { ...flags, failOn: 'medium' }, deps));
     });
+
+  registerCriteriaCommand(program, deps, setExitCode);
+  registerAdvisoriesCommand(program, deps);
+  registerSignCommands(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
 
   return program;
 }

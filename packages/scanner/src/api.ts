@@ -27,6 +27,8 @@ export interface ScanOptions {
   /** Overrides for named limits (see docs/limits.md). */
   readonly limits?: Partial<Record<string, number>>;
   readonly onProgress?: (event: ProgressEvent) => void;
+  /** Data directory whose imported advisories (DIR/advisories) dependency files are matched against. */
+  readonly dataDir?: string;
   /** Injected clock for reproducible reports. */
   readonly now?: () => Date;
 }

@@ -1,6 +1,7 @@
 export type { ProgressEvent, ScanOptions } from './api.js';
 export { type Analysis, analyse, type ScanState, type Target } from './checks/artifact.js';
 export { type Content, sourceContent, streamContent } from './checks/content.js';
+export * from './criteria/index.js';
 export {
   atLeast,
   compareFindings,
@@ -40,5 +41,6 @@ export type { ArtifactRecord, ArtifactStatus, ScanReport, ScanSummary, ToolInfo 
 export { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION } from './report/types.js';
 export { RULE_IDS, RULES, type RuleDefinition, type RuleId } from './rules/registry.js';
 export { scan, summarise } from './scan.js';
+export * from './supply/index.js';
 export { VERSION } from './version.js';
 export { checkRoots, WalkError, walkRoots } from './walk/walk.js';

@@ -3,10 +3,12 @@
  * analyses them one by one, and assembles the report. Expected outcomes (malicious or malformed
  * artifacts) are findings; only a usage problem (a missing root, a bad policy or limit) throws.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProgressEvent, ScanOptions } from './api.js';
 import { analyse, type ScanState } from './checks/artifact.js';
 import { sourceContent } from './checks/content.js';
+import { modelSignatureFindings } from './checks/signature.js';
 import criteria from './criteria/vacsrp-criteria-v1.json' with { type: 'json' };
 import { createDigestPool } from './digest/index.js';
 import {
@@ -21,6 +23,7 @@ import { FileSource } from './io/file-source.js';
 import { resolveLimits, type ScanLimits } from './limits.js';
 import { BUILTIN_POLICY, loadPolicyFile, type Policy } from './policy/policy.js';
 import { type ArtifactRecord, REPORT_SCHEMA_ID, type ScanReport } from './report/types.js';
+import { type AdvisoryDatabase, loadAdvisoryDatabase } from './supply/database.js';
 import { VERSION } from './version.js';
 import { checkRoots, type WalkItem, walkRoots } from './walk/walk.js';
 
@@ -32,6 +35,7 @@ export async function scan(roots: readonly string[], options: ScanOptions = {}):
   const policy = options.policyFile ? await loadPolicyFile(options.policyFile) : BUILTIN_POLICY;
   await checkRoots(roots);
   const failOn = options.failOn ?? 'medium';
+  const advisories = options.dataDir === undefined ? undefined : await loadAdvisoryDatabase(options.dataDir);
   const progress = options.onProgress ?? (() => {});
 
   const items = await walkRoots(roots, { maxFiles: limits.maxFiles, maxDirDepth: limits.maxDirDepth });
@@ -39,6 +43,7 @@ export async function scan(roots: readonly string[], options: ScanOptions = {}):
   progress({ kind: 'walk', files: files.length });
 
   const findings: Finding[] = walkFindings(items);
+  findings.push(...(await signatureFindings(roots)));
   const artifacts: ArtifactRecord[] = [];
   for (const i of items) {
     if (i.kind === 'special')
@@ -80,7 +85,7 @@ export async function scan(roots: readonly string[], options: ScanOptions = {}):
       PARALLEL_SMALL_FILES,
       async (f, index) => {
         progress({ kind: 'artifact-start', path: f.path, size: f.size, index, total: files.length });
-        const record = await scanFile(f.path, f.size, policy, limits, findings);
+        const record = await scanFile(f.path, f.size, policy, limits, findings, advisories);
         const digest = await digests.get(f.path);
         let final: ArtifactRecord = record;
         if (typeof digest === 'string') final = { ...record, sha256: digest };
@@ -146,12 +151,33 @@ async function runWeighted<T>(
   await Promise.all(running);
 }
 
+/** OpenSSF model signatures of the scanned directories: unsigned (low), invalid or mismatching (critical). */
+async function signatureFindings(roots: readonly string[]): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for (const root of roots) {
+    const st = await stat(root).catch(() => undefined);
+    if (!st?.isDirectory()) continue;
+    try {
+      out.push(...(await modelSignatureFindings(root)));
+    } catch (e) {
+      out.push(
+        makeFinding('VAC-SCAN-001', {
+          message: `model signature check failed: ${(e as Error).message}`,
+          location: { artifact: root },
+        }),
+      );
+    }
+  }
+  return out;
+}
+
 async function scanFile(
   file: string,
   size: number,
   policy: Policy,
   limits: ScanLimits,
   findings: Finding[],
+  advisories: AdvisoryDatabase | undefined,
 ): Promise<ArtifactRecord> {
   let source: FileSource;
   try {
@@ -165,7 +191,14 @@ async function scanFile(
     );
     return { path: file, size, format: 'unknown', status: 'errored', reason: (e as Error).message };
   }
-  const state: ScanState = { policy, limits, analyse, findings: [], members: 0 };
+  const state: ScanState = {
+    policy,
+    limits,
+    analyse,
+    findings: [],
+    members: 0,
+    ...(advisories ? { advisories } : {}),
+  };
   try {
     const result = await analyse(state, {
       content: sourceContent(source),

@@ -16,7 +16,8 @@ async function scanFile(
 ): Promise<ScanReport> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vacsrp-containers-'));
   writeFileSync(path.join(dir, name), content);
-  return scan([dir], { digest: false, ...(limits ? { limits } : {}) });
+  // The file itself, not its directory: directory roots also get a model-signature check.
+  return scan([path.join(dir, name)], { digest: false, ...(limits ? { limits } : {}) });
 }
 const rules = (r: ScanReport) => r.findings.map((f) => f.ruleId).sort();
 const payload = callPickle('posix', 'system', 'id');

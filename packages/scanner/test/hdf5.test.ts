@@ -17,7 +17,8 @@ const fixture = (name: string) => new Uint8Array(readFileSync(path.join(fixtures
 async function scanBytes(bytes: Uint8Array, name = 'model.h5'): Promise<ScanReport> {
   const dir = mkdtempSync(path.join(tmpdir(), 'vacsrp-h5-'));
   writeFileSync(path.join(dir, name), bytes);
-  return scan([dir], { digest: false });
+  // The file itself, not its directory: directory roots also get a model-signature check.
+  return scan([path.join(dir, name)], { digest: false });
 }
 
 afterEach(() => {

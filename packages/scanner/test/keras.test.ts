@@ -35,7 +35,8 @@ async function scanKeras(
       ],
     }),
   );
-  return scan([dir], { digest: false, ...(limits ? { limits } : {}) });
+  // The file itself, not its directory: directory roots also get a model-signature check.
+  return scan([path.join(dir, 'model.keras')], { digest: false, ...(limits ? { limits } : {}) });
 }
 const rules = (r: ScanReport) => [...new Set(r.findings.map((f) => f.ruleId))].sort();
 const find = (r: ScanReport, id: string) => r.findings.find((f) => f.ruleId === id);

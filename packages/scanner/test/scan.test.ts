@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type Finding, LimitError, type ScanReport, scan, WalkError } from '../src/index.js';
@@ -36,7 +37,8 @@ async function scanBytes(
   const file = path.join(dir, name);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, content);
-  return scan([dir], { digest: false, ...options });
+  // The file itself, not its directory: directory roots also get a model-signature check.
+  return scan([file], { digest: false, ...options });
 }
 
 const rules = (r: ScanReport) => r.findings.map((f) => f.ruleId);
@@ -254,7 +256,10 @@ describe('content, not names, decides the format', () => {
   });
 
   it('lists unrecognised binary content as skipped, with the reason, never as clean', async () => {
-    const r = await scanBytes('blob.bin', Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251));
+    const r = await scanBytes(
+      'blob.bin',
+      Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251),
+    );
     expect(r.artifacts[0]).toMatchObject({ status: 'skipped', format: 'data' });
     expect(r.artifacts[0]?.reason).toMatch(/unrecognised binary content/);
   });
@@ -280,6 +285,29 @@ describe('walking', () => {
     const r = await scan([dir], { digest: false });
     expect(rules(r).sort()).toEqual(['VAC-FS-001', 'VAC-FS-002']);
     expect(r.artifacts.find((a) => a.path.endsWith('weights.pkl'))?.status).toBe('skipped');
+  });
+
+  it('reports a directory of model artifacts without model.sig as unsigned (low)', async () => {
+    const dir = workdir();
+    writeFileSync(path.join(dir, 'model.pkl'), bytes(proto(2), bytes(']'), stop));
+    const r = await scan([dir], { digest: false });
+    expect(r.findings.map((f) => [f.ruleId, f.severity])).toEqual([['VAC-SIG-001', 'low']]);
+  });
+
+  it('checks a model.sig against the files: a signed vector passes, a changed file is critical', async () => {
+    const vector = fileURLToPath(
+      new URL('../../../../shared/standards/model-signing/vectors/v1.1.0-elliptic-key/', import.meta.url),
+    );
+    const ok = await scan([vector], { digest: false });
+    expect(ok.findings.filter((f) => f.ruleId.startsWith('VAC-SIG-') && f.severity !== 'info')).toEqual([]);
+    const copy = workdir();
+    cpSync(vector, copy, { recursive: true });
+    const victim = readdirSync(copy).find(
+      (n) => n.startsWith('signme') && statSync(path.join(copy, n)).isFile(),
+    )!;
+    writeFileSync(path.join(copy, victim), 'tampered');
+    const bad = await scan([copy], { digest: false });
+    expect(bad.findings.some((f) => f.ruleId.startsWith('VAC-SIG-') && f.severity === 'critical')).toBe(true);
   });
 
   it('rejects a missing path as a usage error', async () => {

@@ -34,6 +34,8 @@ export interface ScanFlags {
   readonly failOn: Severity;
   readonly digest: boolean;
   readonly policy?: string;
+  /** Data directory holding imported advisories. */
+  readonly data?: string;
   readonly limit?: Readonly<Record<string, number>>;
   readonly color?: boolean;
   readonly quiet?: boolean;
@@ -54,6 +56,7 @@ export async function runScan(paths: readonly string[], flags: ScanFlags, deps: 
     failOn: flags.failOn,
     digest: flags.digest,
     ...(flags.policy === undefined ? {} : { policyFile: flags.policy }),
+    ...(flags.data === undefined ? {} : { dataDir: flags.data }),
     ...(flags.limit === undefined ? {} : { limits: { ...flags.limit } }),
     ...(progress === undefined ? {} : { onProgress: progress.onEvent }),
   };

@@ -6,6 +6,7 @@ import { BufferSource } from '@vacsrp/formats';
 import { makeFinding } from '../findings.js';
 import { scanChatTemplateText } from './chat-template-files.js';
 import { type Content, sourceContent } from './content.js';
+import { scanDependencyFile } from './dependencies.js';
 import { extensionOf } from './extension.js';
 import { scanPickle } from './pickle.js';
 import { detectProtobufModel } from './protobuf-models.js';
@@ -73,6 +74,8 @@ const LATER_BY_EXTENSION: Readonly<Record<string, string>> = {
 /** Content that is no pickle: an ONNX or TensorFlow graph, or plain data (unless its name promises an unanalysed format). */
 async function notPickle(state: ScanState, t: Target, binary: boolean): Promise<Analysis> {
   if (t.content.size === 0) return { format: 'empty' };
+  const dependencies = await scanDependencyFile(state, t);
+  if (dependencies) return dependencies;
   const model = await detectProtobufModel(state, t);
   if (model) return model;
   // Chat templates are text: binary content (tensor storages, raw data) is never read whole for them.

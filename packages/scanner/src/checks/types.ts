@@ -2,6 +2,7 @@
 import type { Finding, FindingLocation } from '../findings.js';
 import type { ScanLimits } from '../limits.js';
 import type { Policy, PolicyContext } from '../policy/policy.js';
+import type { AdvisoryDatabase } from '../supply/database.js';
 import type { Content } from './content.js';
 import type { StorageRef } from './pickle.js';
 
@@ -13,6 +14,8 @@ export interface ScanState {
   readonly analyse: Analyse;
   readonly limits: ScanLimits;
   readonly findings: Finding[];
+  /** Imported OSV advisories (vacsrp advisories import), when the scan was given a data directory. */
+  readonly advisories?: AdvisoryDatabase;
   /** Archive members visited under the current artifact. */
   members: number;
 }

@@ -8,11 +8,20 @@ import { CORE_RULES } from './core.js';
 import type { RuleDefinition } from './definition.js';
 import { GRAPH_RULES } from './graphs.js';
 import { KERAS_RULES } from './keras.js';
+import { SIGNING_RULES } from './signing.js';
+import { SUPPLY_RULES } from './supply.js';
 import { WEIGHTS_RULES } from './weights.js';
 
 export type { RuleDefinition, RuleSpec } from './definition.js';
 
-const defs = { ...CORE_RULES, ...WEIGHTS_RULES, ...GRAPH_RULES, ...KERAS_RULES };
+const defs = {
+  ...CORE_RULES,
+  ...WEIGHTS_RULES,
+  ...GRAPH_RULES,
+  ...KERAS_RULES,
+  ...SIGNING_RULES,
+  ...SUPPLY_RULES,
+};
 
 export type RuleId = keyof typeof defs;
 

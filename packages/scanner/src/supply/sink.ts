@@ -1,0 +1,48 @@
+/** Collects a file's components and problems under the per-file limits. */
+import type { SupplyLimits } from './limits.js';
+import type { Component, DependencyFileKind, DependencyInventory, DependencyProblem } from './types.js';
+
+export class InventorySink {
+  readonly components: Component[] = [];
+  readonly problems: DependencyProblem[] = [];
+  private dropped = 0;
+  private full = false;
+
+  constructor(
+    readonly file: string,
+    private readonly limits: SupplyLimits,
+  ) {}
+
+  add(c: Omit<Component, 'file'>): void {
+    if (this.components.length >= this.limits.maxComponentsPerFile) {
+      if (!this.full) {
+        this.full = true;
+        this.problem(
+          'LIMIT',
+          `more than ${this.limits.maxComponentsPerFile} components (maxComponentsPerFile): the rest are not listed`,
+        );
+      }
+      return;
+    }
+    this.components.push({ ...c, file: this.file });
+  }
+
+  problem(code: DependencyProblem['code'], message: string, at?: { line?: number; column?: number }): void {
+    if (this.problems.length >= this.limits.maxProblemsPerFile) {
+      this.dropped++;
+      return;
+    }
+    this.problems.push({ code, message, file: this.file, ...at });
+  }
+
+  done(kind: DependencyFileKind, canHash: boolean): DependencyInventory {
+    if (this.dropped > 0) {
+      this.problems.push({
+        code: 'LIMIT',
+        message: `${this.dropped} further problems not listed (maxProblemsPerFile ${this.limits.maxProblemsPerFile})`,
+        file: this.file,
+      });
+    }
+    return { kind, components: this.components, problems: this.problems, canHash };
+  }
+}
