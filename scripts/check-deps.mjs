@@ -34,7 +34,7 @@ const RULES = {
   },
   scanner: {
     workspace: ['@vacsrp/formats', '@vacsrp/attest'],
-    external: ['h5wasm', 'smol-toml', 'yaml', '@renovatebot/pep440', 'semver'],
+    external: ['h5wasm', 'smol-toml', 'yaml', '@renovatebot/pep440', 'semver', 'ajv', 'ajv-formats'],
     forbiddenBuiltins: ['net', 'http', 'https', 'http2', 'child_process', 'dgram', 'tls', 'dns'],
   },
   cli: {
