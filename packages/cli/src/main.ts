@@ -13,6 +13,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   scan,
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   env: process.env,
   version: readVersion(),
 });

@@ -6,8 +6,10 @@
 import { SEVERITIES } from '@vacsrp/scanner';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registerAdvisoriesCommand } from './commands/advisories.js';
+import { registerBomCommand } from './commands/bom.js';
 import { registerCriteriaCommand } from './commands/criteria.js';
 import { DEFAULT_DEMO_DIR, runDemo } from './commands/demo.js';
+import { registerManifestCommands } from './commands/manifest.js';
 import { FORMATS, runScan, type ScanDeps, type ScanFlags } from './commands/scan.js';
 import { registerSignCommands } from './commands/sign.js';
 import { EXIT } from './exit-codes.js';
@@ -15,6 +17,8 @@ import { errorLine, messageOf } from './output.js';
 
 export interface CliDeps extends ScanDeps {
   readonly version: string;
+  /** Where `vacsrp init` reads answers when it is a terminal. */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
 }
 
 const EXIT_HELP = `
@@ -126,6 +130,13 @@ export function buildProgram(deps: CliDeps, setExitCode: (code: number) => void)
   registerCriteriaCommand(program, deps, setExitCode);
   registerAdvisoriesCommand(program, deps);
   registerSignCommands(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
+  registerBomCommand(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
+  registerManifestCommands(program, {
+    stdout: deps.stdout,
+    stderr: deps.stderr,
+    ...(deps.stdin ? { stdin: deps.stdin } : {}),
+    setExitCode,
+  });
 
   return program;
 }

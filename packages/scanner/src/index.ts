@@ -1,6 +1,8 @@
 export type { ProgressEvent, ScanOptions } from './api.js';
+export * from './bom/index.js';
 export { type Analysis, analyse, type ScanState, type Target } from './checks/artifact.js';
 export { type Content, sourceContent, streamContent } from './checks/content.js';
+export { manifestFindings } from './checks/manifest.js';
 export * from './criteria/index.js';
 export {
   atLeast,
@@ -23,6 +25,7 @@ export {
   SCAN_LIMITS,
   type ScanLimits,
 } from './limits.js';
+export * from './manifest/index.js';
 export {
   BUILTIN_POLICY,
   loadPolicyFile,
@@ -39,6 +42,7 @@ export { renderSarif } from './report/sarif.js';
 export { escapeTerminal, renderText, type TextOptions } from './report/text.js';
 export type { ArtifactRecord, ArtifactStatus, ScanReport, ScanSummary, ToolInfo } from './report/types.js';
 export { REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION } from './report/types.js';
+export { MANIFEST_RULES } from './rules/manifest.js';
 export { RULE_IDS, RULES, type RuleDefinition, type RuleId } from './rules/registry.js';
 export { scan, summarise } from './scan.js';
 export * from './supply/index.js';

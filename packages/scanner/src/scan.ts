@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { ProgressEvent, ScanOptions } from './api.js';
 import { analyse, type ScanState } from './checks/artifact.js';
 import { sourceContent } from './checks/content.js';
+import { licenceFindings } from './checks/licences.js';
+import { manifestFindings } from './checks/manifest.js';
 import { modelSignatureFindings } from './checks/signature.js';
 import criteria from './criteria/vacsrp-criteria-v1.json' with { type: 'json' };
 import { createDigestPool } from './digest/index.js';
@@ -99,6 +101,8 @@ export async function scan(roots: readonly string[], options: ScanOptions = {}):
   } finally {
     await pool?.close();
   }
+  // A vacsrp.yaml at a directory root is checked against what is on disk (needs the digests above).
+  for (const root of roots) findings.push(...(await manifestFindings(root, artifacts)));
 
   findings.sort(compareFindings);
   artifacts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -151,7 +155,7 @@ async function runWeighted<T>(
   await Promise.all(running);
 }
 
-/** OpenSSF model signatures of the scanned directories: unsigned (low), invalid or mismatching (critical). */
+/** Per scanned directory: OpenSSF model signature (unsigned low, invalid critical) and licence inventory. */
 async function signatureFindings(roots: readonly string[]): Promise<Finding[]> {
   const out: Finding[] = [];
   for (const root of roots) {
@@ -159,10 +163,11 @@ async function signatureFindings(roots: readonly string[]): Promise<Finding[]> {
     if (!st?.isDirectory()) continue;
     try {
       out.push(...(await modelSignatureFindings(root)));
+      out.push(...(await licenceFindings(root)));
     } catch (e) {
       out.push(
         makeFinding('VAC-SCAN-001', {
-          message: `model signature check failed: ${(e as Error).message}`,
+          message: `model signature or licence check failed: ${(e as Error).message}`,
           location: { artifact: root },
         }),
       );

@@ -10,6 +10,7 @@ import { scanDependencyFile } from './dependencies.js';
 import { extensionOf } from './extension.js';
 import { scanPickle } from './pickle.js';
 import { detectProtobufModel } from './protobuf-models.js';
+import { scanSecretsText } from './secrets.js';
 import type { Analysis, ScanState, Target } from './types.js';
 
 /** Pickle, or content of unknown type probed for one (protocol 0/1 pickles have no magic). */
@@ -74,6 +75,8 @@ const LATER_BY_EXTENSION: Readonly<Record<string, string>> = {
 /** Content that is no pickle: an ONNX or TensorFlow graph, or plain data (unless its name promises an unanalysed format). */
 async function notPickle(state: ScanState, t: Target, binary: boolean): Promise<Analysis> {
   if (t.content.size === 0) return { format: 'empty' };
+  // Secrets are looked for in every text, which then goes on to its own analysis.
+  if (!binary) await scanSecretsText(state, t);
   const dependencies = await scanDependencyFile(state, t);
   if (dependencies) return dependencies;
   const model = await detectProtobufModel(state, t);

@@ -7,7 +7,9 @@
 import { CORE_RULES } from './core.js';
 import type { RuleDefinition } from './definition.js';
 import { GRAPH_RULES } from './graphs.js';
+import { HYGIENE_RULES } from './hygiene.js';
 import { KERAS_RULES } from './keras.js';
+import { MANIFEST_RULES } from './manifest.js';
 import { SIGNING_RULES } from './signing.js';
 import { SUPPLY_RULES } from './supply.js';
 import { WEIGHTS_RULES } from './weights.js';
@@ -21,6 +23,8 @@ const defs = {
   ...KERAS_RULES,
   ...SIGNING_RULES,
   ...SUPPLY_RULES,
+  ...MANIFEST_RULES,
+  ...HYGIENE_RULES,
 };
 
 export type RuleId = keyof typeof defs;
