@@ -5,14 +5,14 @@
  *   node --import tsx bench/digest-only.ts [--threads N] [--chunk-kib K] [--inline-max BYTES] PATH...
  *
  * A directory PATH is walked and every file in it is hashed (all submitted at once). The pool is
- * loaded from packages/scanner/dist when built, else from the TypeScript sources.
+ * loaded from packages/attest/dist when built, else from the TypeScript sources.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type * as DigestModule from '../packages/scanner/src/digest/index.js';
+import type * as DigestModule from '../packages/attest/src/digest/index.js';
 import { REPO_DIR } from './lib/targets.js';
 
 export interface DigestOnlyResult {
@@ -27,7 +27,7 @@ export interface DigestOnlyResult {
 }
 
 async function loadDigest(): Promise<{ module: typeof DigestModule; source: 'dist' | 'src' }> {
-  const dist = path.join(REPO_DIR, 'packages/scanner/dist/digest');
+  const dist = path.join(REPO_DIR, 'packages/attest/dist/digest');
   const src = path.join(REPO_DIR, 'packages/scanner/src/digest');
   if (existsSync(path.join(dist, 'pool.js'))) {
     // tsc -b rewrites only changed outputs, so compare each source with its own output.
@@ -38,7 +38,7 @@ async function loadDigest(): Promise<{ module: typeof DigestModule; source: 'dis
       return { module: await import(pathToFileURL(path.join(dist, 'index.js')).href), source: 'dist' };
     process.stderr.write('digest-only: packages/scanner/dist is older than its sources; using the sources\n');
   }
-  return { module: await import('../packages/scanner/src/digest/index.js'), source: 'src' };
+  return { module: await import('../packages/attest/src/digest/index.js'), source: 'src' };
 }
 
 const mtime = (file: string): number => (existsSync(file) ? statSync(file).mtimeMs : 0);

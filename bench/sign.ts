@@ -12,9 +12,10 @@
  * sign-results.json next to the model directory.
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { link, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -167,13 +168,31 @@ async function main(): Promise<void> {
   };
   const node = (mode: string) =>
     timed(process.execPath, ['--import', 'tsx', SELF, '--child', mode, '--dir', dir], env);
+  // The compiled CLI, as users run it (no tsx): `vacsrp sign` and `vacsrp verify-model`.
+  const keyDir = await mkdtemp(path.join(os.tmpdir(), 'vacsrp-bench-key-'));
+  const keyFile = path.join(keyDir, 'key.pem');
+  const pubFile = path.join(keyDir, 'key.pub.pem');
+  await writeFile(keyFile, env.VACSRP_BENCH_KEY, { mode: 0o600 });
+  await writeFile(pubFile, String(createPublicKey(privateKey).export({ type: 'spki', format: 'pem' })));
+  const cli = path.join(REPO_DIR, 'packages/cli/dist/main.js');
+  const haveCli = existsSync(cli);
+  const cliRun = (args: readonly string[]) => timed(process.execPath, [cli, ...args]);
 
-  const samples: Record<'openssl' | 'sign' | 'verify', Timing[]> = { openssl: [], sign: [], verify: [] };
+  const samples: Record<'openssl' | 'sign' | 'verify' | 'cliSign' | 'cliVerify', Timing[]> = {
+    openssl: [],
+    sign: [],
+    verify: [],
+    cliSign: [],
+    cliVerify: [],
+  };
   for (let i = 0; i <= runs; i++) {
     const o = await opensslPair(files);
     await rm(path.join(dir, 'model.sig'), { force: true });
     const s = await node('sign');
     const v = await node('verify');
+    await rm(path.join(dir, 'model.sig'), { force: true });
+    const cs = haveCli ? await cliRun(['sign', dir, '--key', keyFile]) : undefined;
+    const cv = haveCli ? await cliRun(['verify-model', dir, '--key', pubFile]) : undefined;
     process.stderr.write(
       `run ${i === 0 ? 'warm-up' : i}: openssl ${o.wall.toFixed(2)} s, sign ${s.wall.toFixed(2)} s, verify ${v.wall.toFixed(2)} s\n`,
     );
@@ -181,6 +200,10 @@ async function main(): Promise<void> {
     samples.openssl.push(o);
     samples.sign.push(s);
     samples.verify.push(v);
+    if (cs && cv) {
+      samples.cliSign.push(cs);
+      samples.cliVerify.push(cv);
+    }
   }
   await rm(path.join(dir, 'model.sig'), { force: true });
 
@@ -195,14 +218,19 @@ async function main(): Promise<void> {
     }),
   ) as Record<keyof typeof samples, { wall: number; cpuPerWall: number; inProcess?: number }>;
   const ref = summary.openssl.wall;
-  const rows = (['openssl', 'sign', 'verify'] as const).map((k) => {
+  const labels = {
+    openssl: '`openssl dgst -sha256`, 2 processes',
+    sign: '`signModel` (node --import tsx child)',
+    verify: '`verifyModel`, key (node --import tsx child)',
+    cliSign: '`vacsrp sign DIR --key` (compiled CLI)',
+    cliVerify: '`vacsrp verify-model DIR --key` (compiled CLI)',
+  } as const;
+  const kinds = (['openssl', 'sign', 'verify', 'cliSign', 'cliVerify'] as const).filter(
+    (k) => samples[k].length > 0,
+  );
+  const rows = kinds.map((k) => {
     const s = summary[k];
-    const label =
-      k === 'openssl'
-        ? '`openssl dgst -sha256`, 2 processes'
-        : k === 'sign'
-          ? '`signModel`'
-          : '`verifyModel` (key)';
+    const label = labels[k];
     return `| ${label} | ${s.wall.toFixed(2)} | ${s.inProcess === undefined ? '–' : s.inProcess.toFixed(2)} | ${s.cpuPerWall.toFixed(2)} | ${(s.wall / ref).toFixed(2)} | ${(total / 1e6 / s.wall).toFixed(0)} |`;
   });
   const table = [

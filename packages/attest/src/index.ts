@@ -2,6 +2,14 @@
 export const ATTEST_PACKAGE = '@vacsrp/attest';
 
 export {
+  createDigestPool,
+  DigestError,
+  type DigestErrorCode,
+  type DigestMode,
+  type DigestPool,
+  type DigestPoolOptions,
+} from './digest/index.js';
+export {
   BUNDLE_MEDIA_TYPE,
   type ParsedBundle,
   parseBundle,

@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { createDigestPool } from '@vacsrp/attest';
 import type { ProgressEvent, ScanOptions } from './api.js';
 import { analyse, type ScanState } from './checks/artifact.js';
 import { sourceContent } from './checks/content.js';
@@ -12,7 +13,6 @@ import { licenceFindings } from './checks/licences.js';
 import { manifestFindings } from './checks/manifest.js';
 import { modelSignatureFindings } from './checks/signature.js';
 import criteria from './criteria/vacsrp-criteria-v1.json' with { type: 'json' };
-import { createDigestPool } from './digest/index.js';
 import {
   compareFindings,
   type Finding,

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import { createDigestPool } from '../digest/index.js';
 import { bytesOf } from './dsse.js';
 import { type ModelSigningLimits, resolveLimits } from './limits.js';
 import { fail, type Result, Stop } from './result.js';
@@ -101,13 +102,14 @@ async function buildManifest(modelPath: string, options: ManifestOptions): Promi
   }
 
   const resources: Resource[] = [];
+  if (method === 'files') {
+    if (files.length > limits.maxResources) throw tooMany(limits);
+    resources.push(...(await hashFilesInParallel(files, allowSymlinks)));
+    return { modelName: basename(root), serialization, resources };
+  }
   for (const f of files) {
-    if (method === 'files') {
-      resources.push({ name: f.name, algorithm: 'sha256', digest: await hashRange(f, allowSymlinks) });
-    } else {
-      for (const r of await hashShards(f, shardSize, allowSymlinks, limits.maxResources - resources.length)) {
-        resources.push(r);
-      }
+    for (const r of await hashShards(f, shardSize, allowSymlinks, limits.maxResources - resources.length)) {
+      resources.push(r);
     }
     if (resources.length > limits.maxResources) throw tooMany(limits);
   }
@@ -220,12 +222,26 @@ async function openRegular(file: { name: string; path: string }, allowSymlinks: 
   return { handle, size: info.size };
 }
 
-async function hashRange(file: { name: string; path: string }, allowSymlinks: boolean): Promise<string> {
-  const { handle } = await openRegular(file, allowSymlinks);
+/**
+ * Hashes whole files on the digest pool's worker threads, so a model of several large files uses
+ * every core (signing and verifying must keep pace with `openssl dgst` run per file). Each file is
+ * first opened the strict way (no links unless allowed, regular files only); order is preserved.
+ */
+async function hashFilesInParallel(
+  files: ReadonlyArray<{ name: string; path: string }>,
+  allowSymlinks: boolean,
+): Promise<Resource[]> {
+  const pool = createDigestPool();
   try {
-    return await digestOf(handle, 0, Number.POSITIVE_INFINITY);
+    return await Promise.all(
+      files.map(async (f) => {
+        const { handle } = await openRegular(f, allowSymlinks);
+        await handle.close();
+        return { name: f.name, algorithm: 'sha256', digest: await pool.digestFile(f.path) };
+      }),
+    );
   } finally {
-    await handle.close();
+    await pool.close();
   }
 }
 
