@@ -71,7 +71,9 @@ export function buildProgram(deps: CliDeps, setExitCode: (code: number) => void)
   });
 
   const program = new Command('vacsrp')
-    .description('Scan AI model artifacts for code execution, tampering and unanalysable content.')
+    .description(
+      'The vacsrp toolchain: scan model artifacts, prepare and sign a submission package, browse the review criteria.',
+    )
     .version(deps.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .configureOutput(output('vacsrp --help'))
