@@ -5,29 +5,18 @@
  */
 import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Evidence, Finding, FindingInput } from '../findings.js';
+import { type Evidence, type Finding, type FindingInput, makeFinding } from '../findings.js';
 import { isModelArtifact, relativeInside } from '../manifest/artifacts.js';
 import { MAX_MANIFEST_BYTES, parseManifest } from '../manifest/parse.js';
 import { isPinnedRevision, MANIFEST_FILE } from '../manifest/types.js';
 import type { ArtifactRecord } from '../report/types.js';
-import { MANIFEST_RULES } from '../rules/manifest.js';
+import type { MANIFEST_RULES } from '../rules/manifest.js';
 
 type ManifestRuleId = keyof typeof MANIFEST_RULES;
 
-/** Built from this area's own rule table, so the check works before (and after) registry wiring. */
+/** A finding of a manifest rule (the rules are in the registry, so this is makeFinding). */
 function manifestFinding(ruleId: ManifestRuleId, input: FindingInput): Finding {
-  const rule = MANIFEST_RULES[ruleId];
-  return {
-    ruleId: ruleId as Finding['ruleId'],
-    severity: input.severity ?? rule.severity,
-    criterion: rule.criterion,
-    title: rule.title,
-    message: input.message,
-    location: input.location,
-    evidence: input.evidence ?? {},
-    remediation: rule.remediation,
-    references: [...rule.references, ...(input.references ?? [])],
-  };
+  return makeFinding(ruleId, input);
 }
 
 /** Findings about `dir/vacsrp.yaml` against the scanned `artifacts` (all of them; those outside dir are ignored). */

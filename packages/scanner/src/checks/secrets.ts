@@ -4,9 +4,8 @@
  * (tensor storages) never reaches this check (the dispatcher marks it binary). A finding carries the
  * kind, line, column and a fingerprint of the value, never the value.
  */
-import type { Finding, FindingInput, FindingLocation, Reference } from '../findings.js';
-import { HYGIENE_RULES } from '../rules/hygiene.js';
-import type { RuleId } from '../rules/registry.js';
+import { type Finding, type FindingInput, type FindingLocation, makeFinding } from '../findings.js';
+import type { HYGIENE_RULES } from '../rules/hygiene.js';
 import { detectSecrets, type SecretHit } from '../secrets/detect.js';
 import { detectNotebookSecrets, type NotebookHit, notebookCells } from '../secrets/notebook.js';
 import { fingerprint } from '../secrets/redact.js';
@@ -19,23 +18,9 @@ export const SECRET_FILES = {
   maxBytes: 8 * 1024 * 1024,
 } as const;
 
-/**
- * A finding of a hygiene rule. Once HYGIENE_RULES is in rules/registry.ts this is makeFinding; until
- * then the ID is not in the RuleId union, hence the cast.
- */
+/** A finding of a hygiene rule (the rules are in the registry, so this is makeFinding). */
 export function hygieneFinding(id: HygieneRuleId, input: FindingInput): Finding {
-  const rule = HYGIENE_RULES[id];
-  return {
-    ruleId: id as string as RuleId,
-    severity: input.severity ?? rule.severity,
-    criterion: rule.criterion,
-    title: rule.title,
-    message: input.message,
-    location: input.location,
-    evidence: input.evidence ?? {},
-    remediation: rule.remediation,
-    references: [...(rule.references as readonly Reference[]), ...(input.references ?? [])],
-  };
+  return makeFinding(id, input);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -7,9 +7,8 @@
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { DEFAULT_SIGNATURE_NAME, type FailureCode, verifyModel } from '@vacsrp/attest';
-import type { Finding, FindingLocation, Reference } from '../findings.js';
-import type { RuleId } from '../rules/registry.js';
-import { SIGNING_RULES } from '../rules/signing.js';
+import { type Finding, type FindingLocation, makeFinding } from '../findings.js';
+import type { SIGNING_RULES } from '../rules/signing.js';
 
 type SigningRuleId = keyof typeof SIGNING_RULES;
 
@@ -75,18 +74,7 @@ function signingFinding(
   location: FindingLocation,
   details: Readonly<Record<string, string | number | boolean>>,
 ): Finding {
-  const rule = SIGNING_RULES[id];
-  return {
-    ruleId: id as string as RuleId,
-    severity: rule.severity,
-    criterion: rule.criterion,
-    title: rule.title,
-    message,
-    location,
-    evidence: { details },
-    remediation: rule.remediation,
-    references: rule.references as readonly Reference[],
-  };
+  return makeFinding(id, { message, location, evidence: { details } });
 }
 
 /** Findings about the model signature of one directory. Throws only for I/O faults. */
