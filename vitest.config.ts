@@ -9,6 +9,7 @@ export default defineConfig({
       '@vacsrp/formats': src('formats'),
       '@vacsrp/scanner': src('scanner'),
       '@vacsrp/attest': src('attest'),
+      '@vacsrp/service': src('service'),
     },
   },
   test: {

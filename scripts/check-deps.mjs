@@ -37,6 +37,11 @@ const RULES = {
     external: ['h5wasm', 'smol-toml', 'yaml', '@renovatebot/pep440', 'semver', 'ajv', 'ajv-formats'],
     forbiddenBuiltins: ['net', 'http', 'https', 'http2', 'child_process', 'dgram', 'tls', 'dns'],
   },
+  service: {
+    workspace: ['@vacsrp/formats', '@vacsrp/attest', '@vacsrp/scanner'],
+    external: [],
+    forbiddenBuiltins: [],
+  },
   cli: {
     workspace: ['@vacsrp/formats', '@vacsrp/attest', '@vacsrp/scanner'],
     external: ['commander'],
