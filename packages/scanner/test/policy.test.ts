@@ -118,3 +118,31 @@ describe('policy files', () => {
     expect(() => validatePolicy(BUILTIN_POLICY.data, 'built-in')).not.toThrow();
   });
 });
+
+describe('allowlist packs for common benign checkpoints', () => {
+  it('admits the classes training, pandas, boosting and Lightning checkpoints reference', () => {
+    for (const [m, n] of [
+      ['numpy', 'float64'],
+      ['transformers.training_args', 'TrainingArguments'],
+      ['transformers.trainer_utils', 'IntervalStrategy'],
+      ['accelerate.utils.dataclasses', 'DistributedType'],
+      ['peft.utils.peft_types', 'TaskType'],
+      ['omegaconf.dictconfig', 'DictConfig'],
+      ['typing', 'Any'],
+      ['pandas.core.frame', 'DataFrame'],
+      ['pandas.core.indexes.base', '_new_Index'],
+      ['xgboost.sklearn', 'XGBClassifier'],
+      ['lightgbm.sklearn', 'LGBMClassifier'],
+      ['torchvision.models.resnet', 'ResNet'],
+    ] as const) {
+      expect(p.verdict(m, n, 'pickle'), `${m}.${n}`).toEqual({ kind: 'allowed' });
+    }
+  });
+
+  it('lets the denylist override a broad pattern, never an exact entry', () => {
+    expect(p.verdict('pandas.core.computation.expr', 'PandasExprVisitor', 'pickle').kind).toBe('denied');
+    expect(p.verdict('transformers.dynamic_module_utils', 'Config', 'pickle').kind).toBe('denied');
+    expect(p.verdict('transformers.pipelines.base', 'PipelineType', 'pickle').kind).toBe('denied');
+    expect(p.verdict('numpy', 'load', 'pickle').kind).toBe('denied');
+  });
+});

@@ -82,6 +82,8 @@ export class Policy {
     const fq = `${module}.${name}`;
     if (this.exact.has(fq) || this.contextExact.get(context)?.has(fq)) return true;
     if (name.includes('.')) return false; // dotted qualnames walk attributes: only exact entries admit them
+    // Patterns are broad (a package's classes): the denylist overrides them, exact entries override both.
+    if (this.denyMatch(module, name) !== undefined) return false;
     return this.patterns.some(
       (p) =>
         (p.contexts === undefined || p.contexts.includes(context)) &&
