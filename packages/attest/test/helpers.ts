@@ -1,10 +1,14 @@
 /** Shared fixtures: the upstream interoperability vectors, copied to writable temp dirs for tampering. */
+
 import { chmod, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseCertificatesPem, parsePublicKeyPem, parseTrustedRoot, type TrustPolicy } from '../src/index.js';
 
-export const STANDARDS = '/work/shared/standards/model-signing';
+export const STANDARDS = fileURLToPath(
+  new URL('../../../../shared/standards/model-signing', import.meta.url),
+);
 export const VECTORS = join(STANDARDS, 'vectors');
 export const IDENTITY = 'stefanb@us.ibm.com';
 export const ISSUER = 'https://sigstore.verify.ibm.com/oauth2';

@@ -14,7 +14,7 @@ import {
   subjectDigest,
   verifyModel,
 } from '../src/index.js';
-import { tempDir, VECTORS } from './helpers.js';
+import { STANDARDS, tempDir, VECTORS } from './helpers.js';
 
 let root = '';
 let model = '';
@@ -149,10 +149,7 @@ describe('bundle layout matches the key vectors (model_signing 1.1.0)', () => {
   });
 
   it('the vector public key hashes to the hint the vector carries', async () => {
-    const pub = parsePublicKeyPem(
-      await readFile('/work/shared/standards/model-signing/keys/signing-key-pub.pem', 'utf8'),
-      'pub',
-    );
+    const pub = parsePublicKeyPem(await readFile(join(STANDARDS, 'keys/signing-key-pub.pem'), 'utf8'), 'pub');
     expect(pub.ok && publicKeyHint(pub.key)).toBe(
       'e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e',
     );

@@ -1,13 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerAdvisoriesCommand } from '../src/commands/advisories.js';
 import { EXIT } from '../src/exit-codes.js';
 import { recorder } from './helpers.js';
 
-const OSV_DIR = '/work/shared/standards/osv';
+const OSV_DIR = fileURLToPath(new URL('../../../../shared/standards/osv', import.meta.url));
 
 /** The command on a bare program, run the way runCli runs the real one (exitOverride, CommanderError → code). */
 async function run(...argv: string[]) {

@@ -1,15 +1,17 @@
 /** `vacsrp sign` and `vacsrp verify-model`, run in-process on a fresh commander program. */
+
 import { generateKeyPairSync } from 'node:crypto';
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerSignCommands } from '../src/commands/sign.js';
 import { errorLine } from '../src/output.js';
 import { type Recorder, recorder } from './helpers.js';
 
-const STANDARDS = '/work/shared/standards/model-signing';
+const STANDARDS = fileURLToPath(new URL('../../../../shared/standards/model-signing', import.meta.url));
 const VECTORS = join(STANDARDS, 'vectors');
 
 interface Run {

@@ -5,9 +5,11 @@
  * notPickle() calls scanDependencyFile). Skipped until the registry lists the VAC-DEP rules; then it
  * must pass. Remove the skipIf once the wiring is in.
  */
+
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from '../../formats/test/helpers/zip-writer.js';
 import type { ScanOptions } from '../src/api.js';
@@ -20,7 +22,7 @@ let data: string;
 beforeAll(async () => {
   tree = mkdtempSync(join(tmpdir(), 'vacsrp-scan-deps-'));
   data = mkdtempSync(join(tmpdir(), 'vacsrp-scan-data-'));
-  await importAdvisories('/work/shared/standards/osv', data);
+  await importAdvisories(fileURLToPath(new URL('../../../../shared/standards/osv', import.meta.url)), data);
   writeFileSync(join(tree, 'requirements.txt'), 'transformers==4.29.2\nnumpy\n');
   const lock =
     'version = 1\n\n[[package]]\nname = "joblib"\nversion = "1.1.0"\nsource = { registry = "https://pypi.org/simple" }\n';

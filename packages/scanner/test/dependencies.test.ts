@@ -6,9 +6,11 @@
  * for this file only; once the registry lists them the mock hands the real module through untouched,
  * so this test checks the wired registry.
  */
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyse } from '../src/checks/artifact.js';
 import { sourceContent } from '../src/checks/content.js';
@@ -40,7 +42,7 @@ let db: AdvisoryDatabase;
 beforeAll(async () => {
   tree = mkdtempSync(join(tmpdir(), 'vacsrp-deps-'));
   const data = join(tree, '.vacsrp');
-  await importAdvisories('/work/shared/standards/osv', data);
+  await importAdvisories(fileURLToPath(new URL('../../../../shared/standards/osv', import.meta.url)), data);
   db = (await loadAdvisoryDatabase(data))!;
   writeFileSync(
     join(tree, 'requirements.txt'),

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { licenceFindings, licenceInventory } from '../src/checks/licences.js';
 import {
@@ -206,7 +207,7 @@ describe('licenceInventory(dir)', () => {
   });
 
   it('finds nothing at medium or above in the benign corpus', async () => {
-    const root = '/work/shared/corpus/benign';
+    const root = fileURLToPath(new URL('../../../../shared/corpus/benign', import.meta.url));
     let present = true;
     try {
       readdirSync(root);

@@ -3,17 +3,19 @@
  * SIGNING_RULES directly. The last block checks the registry once SIGNING_RULES is wired into
  * rules/registry.ts (it is skipped until then, and says so).
  */
+
 import { generateKeyPairSync } from 'node:crypto';
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { signModel } from '@vacsrp/attest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { modelSignatureFindings } from '../src/checks/signature.js';
 import { RULES } from '../src/rules/registry.js';
 import { SIGNING_RULES } from '../src/rules/signing.js';
 
-const VECTORS = '/work/shared/standards/model-signing/vectors';
+const VECTORS = fileURLToPath(new URL('../../../../shared/standards/model-signing/vectors', import.meta.url));
 
 let dir = '';
 beforeEach(async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildZip } from '../../formats/test/helpers/zip-writer.js';
 import {
@@ -14,7 +15,7 @@ import {
 import { type AdvisoryRecord, validateOsv } from '../src/supply/osv.js';
 import { isAffected, mayBeAffected, toPep440Specifier } from '../src/supply/versions.js';
 
-const OSV_DIR = '/work/shared/standards/osv';
+const OSV_DIR = fileURLToPath(new URL('../../../../shared/standards/osv', import.meta.url));
 const osvFile = (id: string) => join(OSV_DIR, `${id}.json`);
 const advisory = (id: string) => JSON.parse(readFileSync(osvFile(id), 'utf8')) as Record<string, unknown>;
 const record = (id: string, pkg: string): AdvisoryRecord => {
