@@ -39,7 +39,8 @@ export function streamContent(factory: () => ByteStream, size?: number): Content
   };
 }
 
-async function* skipStream(stream: ByteStream, offset: number): ByteStream {
+/** The stream from `offset` on (the skipped bytes are read and dropped). */
+export async function* skipStream(stream: ByteStream, offset: number): ByteStream {
   let left = offset;
   for await (const chunk of stream) {
     if (left >= chunk.length) {
@@ -49,4 +50,9 @@ async function* skipStream(stream: ByteStream, offset: number): ByteStream {
     yield left > 0 ? chunk.subarray(left) : chunk;
     left = 0;
   }
+}
+
+/** Bytes already in memory, as a stream. */
+export async function* bytesStream(bytes: Uint8Array): ByteStream {
+  yield bytes;
 }

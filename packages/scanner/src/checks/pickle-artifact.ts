@@ -5,7 +5,7 @@
 import { BufferSource } from '@vacsrp/formats';
 import { makeFinding } from '../findings.js';
 import { scanChatTemplateText } from './chat-template-files.js';
-import { type Content, sourceContent } from './content.js';
+import { bytesStream, type Content, sourceContent } from './content.js';
 import { scanDependencyFile } from './dependencies.js';
 import { extensionOf } from './extension.js';
 import { scanPickle } from './pickle.js';
@@ -29,7 +29,7 @@ export async function analysePickle(
     // Large member of unknown type: decide on a window before reading it whole.
     const head = await t.content.head(window);
     const quick = await scanPickle(
-      { location: t.location, open: () => single(head), context: t.context, probe: true },
+      { location: t.location, open: () => bytesStream(head), context: t.context, probe: true },
       { policy: state.policy, limits: state.limits, nested: async () => [] },
     );
     // A window that parses cleanly to its end decides nothing (a protocol-0/1 pickle may pad its
@@ -103,10 +103,6 @@ async function notPickle(state: ScanState, t: Target, binary: boolean): Promise<
     }),
   );
   return { format: 'data', skipped: `${what} is not analysed by this version` };
-}
-
-async function* single(bytes: Uint8Array) {
-  yield bytes;
 }
 
 export function bytesContent(bytes: Uint8Array): Content {

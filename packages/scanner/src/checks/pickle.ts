@@ -17,6 +17,7 @@ import {
 import { type Finding, type FindingLocation, makeFinding } from '../findings.js';
 import type { Policy, PolicyContext } from '../policy/policy.js';
 import type { RuleId } from '../rules/registry.js';
+import { bytesStream } from './content.js';
 
 /** Legacy torch.save magic number, the value of the first of its stacked pickles. */
 const LEGACY_TORCH_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -457,7 +458,7 @@ async function alternateFindings(
     // Cheap check on the kept window first; re-read the content only when a pickle really starts there.
     if (alt.window) {
       const probe = await scanPickle(
-        { ...target, open: () => single(alt.window!), probe: true },
+        { ...target, open: () => bytesStream(alt.window!), probe: true },
         { ...env, nested: async () => [] },
       );
       const pickleThere = probe.isPickle && probe.findings.some((f) => f.ruleId !== 'VAC-PKL-006');
@@ -482,10 +483,6 @@ async function alternateFindings(
       out.push(...full.findings.filter((f) => f.ruleId !== 'VAC-PKL-006' && f.ruleId !== 'VAC-PKL-008'));
   }
   return out;
-}
-
-async function* single(bytes: Uint8Array): ByteStream {
-  yield bytes;
 }
 
 function latin1Bytes(s: string): Uint8Array {

@@ -20,7 +20,7 @@ import {
 import { type Finding, type FindingLocation, makeFinding, type Severity } from '../findings.js';
 import type { PolicyContext } from '../policy/policy.js';
 import type { RuleId } from '../rules/registry.js';
-import type { Content } from './content.js';
+import { type Content, skipStream } from './content.js';
 import { scanKerasArchive } from './keras.js';
 import { admitMember, memberNameFindings } from './members.js';
 import type { StorageRef } from './pickle.js';
@@ -210,21 +210,9 @@ function memberContent(
   return {
     size: e.uncompressedSize,
     ...(slice ? { source: slice } : {}),
-    open: (offset = 0) => (offset === 0 ? open() : skip(open(), offset)),
+    open: (offset = 0) => (offset === 0 ? open() : skipStream(open(), offset)),
     head: async (n = 1024) => (slice ? slice.read(0, n) : (await collectStream(open(), n)).bytes),
   };
-}
-
-async function* skip(stream: AsyncIterable<Uint8Array>, offset: number) {
-  let left = offset;
-  for await (const c of stream) {
-    if (left >= c.length) {
-      left -= c.length;
-      continue;
-    }
-    yield left > 0 ? c.subarray(left) : c;
-    left = 0;
-  }
 }
 
 async function randomAccess(state: ScanState, t: Target): Promise<ByteSource | undefined> {

@@ -1,7 +1,7 @@
 /** Pipfile.lock, package-lock.json (v1–v3) and conda environment.yml. */
 import { SUPPLY_LIMITS, type SupplyLimits } from './limits.js';
 import { normalisePyPIName, TextLocator } from './names.js';
-import { clip, isRequirementError, parseRequirement, pinnedVersion } from './pep508.js';
+import { clip, pinnedVersion } from './pep508.js';
 import { InventorySink } from './sink.js';
 import { isObj, type Obj, readJson, readYaml } from './structured.js';
 import type { DependencyInventory } from './types.js';
@@ -223,20 +223,5 @@ function pipSpec(spec: unknown, loc: TextLocator, sink: InventorySink): void {
     );
     return;
   }
-  const r = parseRequirement(spec);
-  if (isRequirementError(r)) {
-    sink.problem('SYNTAX', `invalid pip requirement '${clip(spec)}': ${r.message}`, at);
-    return;
-  }
-  const pinned = pinnedVersion(r.specifier);
-  sink.add({
-    ecosystem: 'PyPI',
-    name: normalisePyPIName(r.name),
-    version: pinned ?? r.specifier,
-    pinned: pinned !== undefined,
-    hashed: false,
-    ...(r.url !== undefined && { direct: r.url }),
-    ...(r.marker !== undefined && { marker: r.marker }),
-    ...at,
-  });
+  sink.addRequirement(spec, at, 'pip section');
 }

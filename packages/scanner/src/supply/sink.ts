@@ -1,5 +1,7 @@
 /** Collects a file's components and problems under the per-file limits. */
 import type { SupplyLimits } from './limits.js';
+import { normalisePyPIName } from './names.js';
+import { clip, isRequirementError, parseRequirement, pinnedVersion } from './pep508.js';
 import type { Component, DependencyFileKind, DependencyInventory, DependencyProblem } from './types.js';
 
 export class InventorySink {
@@ -25,6 +27,26 @@ export class InventorySink {
       return;
     }
     this.components.push({ ...c, file: this.file });
+  }
+
+  /** A PEP 508 requirement string (pyproject lists, a conda `pip:` section) as a PyPI component. */
+  addRequirement(spec: string, at: { line?: number; column?: number } | undefined, context: string): void {
+    const r = parseRequirement(spec);
+    if (isRequirementError(r)) {
+      this.problem('SYNTAX', `${context}: invalid requirement '${clip(spec)}': ${r.message}`, at);
+      return;
+    }
+    const pinned = pinnedVersion(r.specifier);
+    this.add({
+      ecosystem: 'PyPI',
+      name: normalisePyPIName(r.name),
+      version: pinned ?? r.specifier,
+      pinned: pinned !== undefined,
+      hashed: false,
+      ...(r.url !== undefined && { direct: r.url }),
+      ...(r.marker !== undefined && { marker: r.marker }),
+      ...at,
+    });
   }
 
   problem(code: DependencyProblem['code'], message: string, at?: { line?: number; column?: number }): void {

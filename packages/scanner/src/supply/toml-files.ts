@@ -1,7 +1,7 @@
 /** pyproject.toml (PEP 621 and Poetry), poetry.lock and uv.lock. */
 import { SUPPLY_LIMITS, type SupplyLimits } from './limits.js';
 import { normalisePyPIName, TextLocator } from './names.js';
-import { clip, isRequirementError, parseRequirement, pinnedVersion } from './pep508.js';
+import { clip } from './pep508.js';
 import { InventorySink } from './sink.js';
 import { isObj, type Obj, readToml } from './structured.js';
 import type { DependencyInventory } from './types.js';
@@ -67,22 +67,7 @@ function pep508List(list: unknown, where: string, loc: TextLocator, sink: Invent
       continue;
     }
     const at = loc.find(item);
-    const r = parseRequirement(item);
-    if (isRequirementError(r)) {
-      sink.problem('SYNTAX', `${where}: invalid requirement '${clip(item)}': ${r.message}`, at);
-      continue;
-    }
-    const pinned = pinnedVersion(r.specifier);
-    sink.add({
-      ecosystem: 'PyPI',
-      name: normalisePyPIName(r.name),
-      version: pinned ?? r.specifier,
-      pinned: pinned !== undefined,
-      hashed: false,
-      ...(r.url !== undefined && { direct: r.url }),
-      ...(r.marker !== undefined && { marker: r.marker }),
-      ...at,
-    });
+    sink.addRequirement(item, at, where);
   }
 }
 
