@@ -3,17 +3,27 @@
  * proof) and timestamps are checked by @sigstore/verify against a trusted-root JSON the caller hands in;
  * the certificate's SAN and OIDC issuer must then equal the expected identity. No TUF, no network.
  */
-import { bundleFromJSON } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import {
-  PolicyError,
-  type TrustMaterial,
-  toSignedEntity,
-  toTrustMaterial,
-  VerificationError,
-  Verifier,
-} from '@sigstore/verify';
+import { createRequire } from 'node:module';
+import type * as SigstoreBundle from '@sigstore/bundle';
+import type * as SigstoreSpecs from '@sigstore/protobuf-specs';
+import type * as SigstoreVerify from '@sigstore/verify';
+import type { TrustMaterial } from '@sigstore/verify';
 import { fail, type Result } from './result.js';
+
+// The Sigstore libraries are loaded on first use: most runs (every scan, key-based signing) never
+// touch keyless trust, and loading them costs start-up time.
+const require = createRequire(import.meta.url);
+let libs:
+  | { bundle: typeof SigstoreBundle; specs: typeof SigstoreSpecs; verify: typeof SigstoreVerify }
+  | undefined;
+function sigstore(): NonNullable<typeof libs> {
+  libs ??= {
+    bundle: require('@sigstore/bundle'),
+    specs: require('@sigstore/protobuf-specs'),
+    verify: require('@sigstore/verify'),
+  };
+  return libs;
+}
 
 /** Trust material from trusted-root JSON text; `source` names the file in errors. */
 export function parseTrustedRoot(text: string, source: string): Result<{ trustMaterial: TrustMaterial }> {
@@ -34,11 +44,12 @@ export function parseTrustedRoot(text: string, source: string): Result<{ trustMa
     );
   }
   try {
-    const root = TrustedRoot.fromJSON(json);
+    const { specs, verify } = sigstore();
+    const root = specs.TrustedRoot.fromJSON(json);
     if (root.tlogs.length === 0 || root.certificateAuthorities.length === 0) {
       return fail('TRUST_INPUT_INVALID', `${source}: no transparency logs or no certificate authorities`);
     }
-    return { ok: true, trustMaterial: toTrustMaterial(root) };
+    return { ok: true, trustMaterial: verify.toTrustMaterial(root) };
   } catch (err) {
     return fail('TRUST_INPUT_INVALID', `${source}: ${(err as Error).message}`);
   }
@@ -56,26 +67,30 @@ export function verifySigstoreBundle(
   trustMaterial: TrustMaterial,
   policy: SigstorePolicy,
 ): Result<{ identity: string; issuer: string }> {
-  let entity: ReturnType<typeof toSignedEntity>;
+  const { bundle, verify } = sigstore();
+  let entity: ReturnType<typeof verify.toSignedEntity>;
   try {
-    entity = toSignedEntity(bundleFromJSON(json));
+    entity = verify.toSignedEntity(bundle.bundleFromJSON(json));
   } catch (err) {
     return fail('BUNDLE_MALFORMED', `not a valid Sigstore bundle: ${(err as Error).message}`);
   }
   try {
-    const signer = new Verifier(trustMaterial, { tlogThreshold: 1, ctlogThreshold: 1 }).verify(entity, {
-      subjectAlternativeName: policy.identity,
-      extensions: { issuer: policy.issuer },
-    });
+    const signer = new verify.Verifier(trustMaterial, { tlogThreshold: 1, ctlogThreshold: 1 }).verify(
+      entity,
+      {
+        subjectAlternativeName: policy.identity,
+        extensions: { issuer: policy.issuer },
+      },
+    );
     return {
       ok: true,
       identity: signer.identity?.subjectAlternativeName ?? policy.identity,
       issuer: signer.identity?.extensions?.issuer ?? policy.issuer,
     };
   } catch (err) {
-    if (err instanceof PolicyError)
+    if (err instanceof verify.PolicyError)
       return fail('IDENTITY_MISMATCH', `signer identity does not match: ${err.message}`);
-    if (err instanceof VerificationError) {
+    if (err instanceof verify.VerificationError) {
       if (err.code === 'SIGNATURE_ERROR')
         return fail('SIGNATURE_INVALID', `DSSE signature does not verify: ${err.message}`);
       return fail('SIGSTORE_INVALID', `${err.code}: ${err.message}`);

@@ -1,6 +1,7 @@
 /** Validation against the official CycloneDX 1.6 JSON Schema (draft-07, with its SPDX and JSF schemas). */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type * as AjvModule from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import bomSchema from './schema/bom-1.6.schema.json' with { type: 'json' };
 import jsfSchema from './schema/jsf-0.82.schema.json' with { type: 'json' };
 import spdxSchema from './schema/spdx.schema.json' with { type: 'json' };
@@ -19,11 +20,15 @@ let spdxIds: ReadonlySet<string> | undefined;
 
 function validator(): ValidateFunction {
   if (compiled) return compiled;
-  // Compiled once, lazily: the first call costs a few hundred milliseconds.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
-  const addFormats =
-    (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
-  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  // Compiled once, lazily: the first call costs a few hundred milliseconds. Ajv itself is loaded here
+  // too, so that start-up of runs that never validate a BOM does not pay for it.
+  const require = createRequire(import.meta.url);
+  const ajv = new (require('ajv') as typeof AjvModule).Ajv({
+    strict: false,
+    allErrors: true,
+    validateSchema: false,
+  });
+  (require('ajv-formats') as (a: Ajv) => void)(ajv);
   // Formats ajv-formats lacks: accepted, as the CycloneDX tools do (a library never logs warnings).
   ajv.addFormat('iri-reference', true);
   ajv.addFormat('idn-email', true);

@@ -3,7 +3,9 @@
  * YAML syntax errors and duplicate keys come from the YAML parser; schema violations (Ajv, draft 2020-12)
  * are mapped back to source positions through the parsed document's nodes.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type * as Ajv2020Module from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { closest } from './levenshtein.js';
 import type { Manifest, ManifestParseResult, ManifestProblem, ManifestProblemCode } from './types.js';
@@ -18,7 +20,10 @@ const MAX_PROBLEMS = 200;
 
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, strict: true, verbose: true }).compile(schema);
+  if (compiled) return compiled;
+  // Ajv is loaded on first use: scans of repositories without a manifest never need it.
+  const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof Ajv2020Module;
+  compiled = new Ajv2020({ allErrors: true, strict: true, verbose: true }).compile(schema);
   return compiled;
 }
 

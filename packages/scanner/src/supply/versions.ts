@@ -3,10 +3,18 @@
  * and npm with SemVer 2.0 ordering. Events are applied in version order (OSV's algorithm):
  * `introduced` opens a range, `fixed` closes it at that version, `last_affected` just after it.
  */
-import * as pep440 from '@renovatebot/pep440';
-import semver from 'semver';
+import { createRequire } from 'node:module';
+import type * as Pep440Module from '@renovatebot/pep440';
+import type * as SemverModule from 'semver';
 import type { AdvisoryRecord, AffectedRange, RangeEvent } from './osv.js';
 import type { Ecosystem } from './types.js';
+
+// The version libraries are loaded on first use: only scans that vet dependencies need them.
+const require = createRequire(import.meta.url);
+let pep440Lib: typeof Pep440Module | undefined;
+let semverLib: typeof SemverModule | undefined;
+const pep440 = (): typeof Pep440Module => (pep440Lib ??= require('@renovatebot/pep440'));
+const semver = (): typeof SemverModule => (semverLib ??= require('semver'));
 
 export interface VersionScheme {
   valid(v: string): boolean;
@@ -17,11 +25,11 @@ export interface VersionScheme {
 }
 
 const PEP440: VersionScheme = {
-  valid: (v) => pep440.valid(v) !== null,
-  compare: (a, b) => pep440.compare(a, b),
+  valid: (v) => pep440().valid(v) !== null,
+  compare: (a, b) => pep440().compare(a, b),
   satisfies: (v, spec) => {
     try {
-      return pep440.satisfies(v, toPep440Specifier(spec), { prereleases: true });
+      return pep440().satisfies(v, toPep440Specifier(spec), { prereleases: true });
     } catch {
       return false;
     }
@@ -59,9 +67,9 @@ export function toPep440Specifier(spec: string): string {
 }
 
 const SEMVER: VersionScheme = {
-  valid: (v) => semver.valid(v) !== null,
-  compare: (a, b) => semver.compare(a, b),
-  satisfies: (v, spec) => semver.satisfies(v, spec === '' ? '*' : spec, { includePrerelease: true }),
+  valid: (v) => semver().valid(v) !== null,
+  compare: (a, b) => semver().compare(a, b),
+  satisfies: (v, spec) => semver().satisfies(v, spec === '' ? '*' : spec, { includePrerelease: true }),
 };
 
 /** The scheme for a package's versions; conda has none in OSV, so conda components are not matched. */
@@ -132,8 +140,8 @@ export function mayBeAffected(specifier: string, record: AdvisoryRecord): boolea
   const anyVersion = record.ranges.length > 0 || record.versions.length > 0;
   if (specifier.trim() === '' || specifier.trim() === '*') return anyVersion;
   // A specifier the scheme cannot read may admit anything: report it rather than miss it.
-  if (record.ecosystem === 'PyPI' && !pep440.validRange(toPep440Specifier(specifier))) return anyVersion;
-  if (record.ecosystem === 'npm' && semver.validRange(specifier) === null) return anyVersion;
+  if (record.ecosystem === 'PyPI' && !pep440().validRange(toPep440Specifier(specifier))) return anyVersion;
+  if (record.ecosystem === 'npm' && semver().validRange(specifier) === null) return anyVersion;
   const bounds = new Set<string>(record.versions);
   for (const r of record.ranges) for (const e of r.events) bounds.add(eventVersion(e));
   for (const m of specifier.matchAll(/[0-9][0-9A-Za-z.+!-]*/g)) bounds.add(m[0].replace(/\.$/, ''));
@@ -141,7 +149,7 @@ export function mayBeAffected(specifier: string, record: AdvisoryRecord): boolea
   for (const b of bounds) {
     const base = b === '0' ? '0.0.0' : b;
     for (const c of record.ecosystem === 'npm'
-      ? [base, semver.inc(base, 'patch') ?? '']
+      ? [base, semver().inc(base, 'patch') ?? '']
       : [base, `${base}.0.1`, `${base}.post1`]) {
       if (c !== '' && scheme.valid(c)) candidates.add(c);
     }
