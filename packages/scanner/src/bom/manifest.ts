@@ -3,7 +3,7 @@
  * tolerantly: the submission manifest has its own parser and schema (src/manifest/), which the BOM
  * does not depend on. Unknown fields are ignored here; wrong shapes are reported and skipped.
  */
-import { parseDocument } from 'yaml';
+import { yamlLib } from '../yaml.js';
 import { isRecord, MAX_LIST_ENTRIES, text, texts } from './text.js';
 import type { BomProblem, DatasetFact } from './types.js';
 
@@ -19,7 +19,7 @@ export function parseManifestFacts(
   file = 'vacsrp.yaml',
 ): { facts: ManifestFacts; problems: BomProblem[] } {
   const empty: ManifestFacts = { licenses: [], datasets: [] };
-  const doc = parseDocument(yaml, { uniqueKeys: true });
+  const doc = yamlLib().parseDocument(yaml, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line;

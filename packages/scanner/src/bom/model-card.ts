@@ -3,7 +3,7 @@
  * pipeline_tag, language, tags, model-index) and the "Uses" / "Bias, Risks, and Limitations" sections,
  * plus the architecture named by config.json. Pure: text in, facts and located problems out.
  */
-import { parseDocument } from 'yaml';
+import { yamlLib } from '../yaml.js';
 import { isRecord, MAX_LIST_ENTRIES, text, texts } from './text.js';
 import type { BomProblem, MetricFact } from './types.js';
 
@@ -59,7 +59,7 @@ export function parseModelCard(
   const { yaml, body } = splitFrontMatter(readme);
   let meta: Record<string, unknown> = {};
   if (yaml !== undefined) {
-    const doc = parseDocument(yaml, { uniqueKeys: true });
+    const doc = yamlLib().parseDocument(yaml, { uniqueKeys: true });
     if (doc.errors.length > 0) {
       for (const e of doc.errors.slice(0, 10)) {
         // Line 1 of the YAML is line 2 of the file (after the opening ---).

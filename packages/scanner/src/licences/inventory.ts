@@ -2,7 +2,7 @@
  * The licence inventory of one text source at a time: pure functions from file text to entries and
  * problems. The directory walk (which files to read) is in checks/licences.ts.
  */
-import { parseDocument } from 'yaml';
+import { yamlLib } from '../yaml.js';
 import { canonicalLicence, identifyLicenceText, isUnstated } from './texts.js';
 
 export type LicenceSubject = 'model' | 'dataset' | 'dependency';
@@ -44,7 +44,7 @@ export function modelCardLicences(
   if (yaml === undefined) return { entries: [] };
   let data: unknown;
   try {
-    const doc = parseDocument(yaml);
+    const doc = yamlLib().parseDocument(yaml);
     if (doc.errors.length > 0) throw doc.errors[0];
     data = doc.toJS({ maxAliasCount: LICENCE_LIMITS.maxYamlAliases });
   } catch (e) {

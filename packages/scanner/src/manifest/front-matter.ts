@@ -1,5 +1,5 @@
 /** Reading what a repository already says about the model: model-card front matter, config.json, Croissant. */
-import { parseDocument } from 'yaml';
+import { yamlLib } from '../yaml.js';
 import type { BaseModel, CollectionMethod, DatasetProvenance, Licence, ManifestModality } from './types.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -16,7 +16,7 @@ const strs = (v: unknown): string[] =>
 export function readFrontMatter(markdown: string): Record<string, unknown> | undefined {
   const m = /^\uFEFF?---\r?\n([\s\S]*?)\r?\n---\s*(?:\r?\n|$)/.exec(markdown);
   if (m === null) return undefined;
-  const doc = parseDocument(m[1]!, { uniqueKeys: true, prettyErrors: false });
+  const doc = yamlLib().parseDocument(m[1]!, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) return undefined;
   try {
     const data = doc.toJS({ maxAliasCount: 100 }) as unknown;

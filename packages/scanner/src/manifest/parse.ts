@@ -6,7 +6,8 @@
 import { createRequire } from 'node:module';
 import type * as Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
+import { yamlLib } from '../yaml.js';
 import { closest } from './levenshtein.js';
 import type { Manifest, ManifestParseResult, ManifestProblem, ManifestProblemCode } from './types.js';
 import schema from './vacsrp-manifest-v1.schema.json' with { type: 'json' };
@@ -54,8 +55,8 @@ export function parseManifest(text: string, file: string): ManifestParseResult {
       ],
     };
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
+  const lineCounter = new (yamlLib().LineCounter)();
+  const doc = yamlLib().parseDocument(text, {
     keepSourceTokens: true,
     lineCounter,
     uniqueKeys: true,
@@ -176,10 +177,13 @@ function schemaProblem(
     case 'type': {
       const expected = String((e.params as { type: string | string[] }).type);
       const pos = at(start);
-      const source = isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+      const source = yamlLib().isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
       // YAML reads 1.0, 2024 or yes as numbers and booleans: quoting keeps them strings.
       const hint =
-        expected === 'string' && isScalar(node) && node.value !== null && typeof node.value !== 'string'
+        expected === 'string' &&
+        yamlLib().isScalar(node) &&
+        node.value !== null &&
+        typeof node.value !== 'string'
           ? `"${source ?? String(node.value)}" (in quotes, so YAML keeps it a string)`
           : `${article(expected)} ${expected}${expected === 'array' ? ' (a list of "- item" lines)' : expected === 'object' ? ' (a mapping of "key: value" lines)' : ''}`;
       return problem(
@@ -195,7 +199,7 @@ function schemaProblem(
     case 'enum': {
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
       const pos = at(start);
-      const value = isScalar(node) ? String(node.value) : '';
+      const value = yamlLib().isScalar(node) ? String(node.value) : '';
       const guess = closest(value, allowed);
       return problem(
         file,
@@ -294,9 +298,9 @@ const unescapePointer = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~')
 const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 function describe(node: unknown): string {
-  if (isMap(node)) return 'a mapping';
-  if (isSeq(node)) return 'a list';
-  if (isScalar(node)) {
+  if (yamlLib().isMap(node)) return 'a mapping';
+  if (yamlLib().isSeq(node)) return 'a list';
+  if (yamlLib().isScalar(node)) {
     const v = node.value;
     if (v === null) return 'empty';
     if (typeof v === 'number') return 'a number';
@@ -312,10 +316,10 @@ function rangeStart(node: unknown): number | undefined {
 }
 
 function keyNodeOf(map: unknown, key: string): unknown {
-  if (!isMap(map)) return undefined;
+  if (!yamlLib().isMap(map)) return undefined;
   for (const pair of map.items) {
     const k = pair.key;
-    if ((isScalar(k) ? String(k.value) : String(k)) === key) return k;
+    if ((yamlLib().isScalar(k) ? String(k.value) : String(k)) === key) return k;
   }
   return undefined;
 }
@@ -325,12 +329,12 @@ function nodeAt(root: unknown, segments: readonly string[]): unknown {
   let node = root;
   for (const s of segments) {
     let next: unknown;
-    if (isMap(node)) {
+    if (yamlLib().isMap(node)) {
       for (const pair of node.items) {
         const k = pair.key;
-        if ((isScalar(k) ? String(k.value) : String(k)) === s) next = pair.value;
+        if ((yamlLib().isScalar(k) ? String(k.value) : String(k)) === s) next = pair.value;
       }
-    } else if (isSeq(node)) {
+    } else if (yamlLib().isSeq(node)) {
       next = node.items[Number(s)];
     }
     if (next === undefined || next === null) return node;
@@ -345,10 +349,10 @@ function pointerAt(root: unknown, offset: number): string {
   let node: unknown = root;
   for (let depth = 0; depth < 64; depth++) {
     let next: unknown;
-    if (isMap(node)) {
+    if (yamlLib().isMap(node)) {
       for (const pair of node.items) {
         const k = pair.key as Node | null;
-        const name = isScalar(k) ? String(k.value) : String(k);
+        const name = yamlLib().isScalar(k) ? String(k.value) : String(k);
         if (k?.range && k.range[0] === offset)
           return [...path, name].map((s) => `/${escapePointer(s)}`).join('');
         const v = pair.value as Node | null;
@@ -357,7 +361,7 @@ function pointerAt(root: unknown, offset: number): string {
           next = v;
         }
       }
-    } else if (isSeq(node)) {
+    } else if (yamlLib().isSeq(node)) {
       node.items.forEach((item, i) => {
         const r = (item as Node | null)?.range;
         if (r && r[0] <= offset && offset < r[2]) {

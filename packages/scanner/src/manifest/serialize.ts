@@ -3,7 +3,7 @@
  * property order at every level (unknown keys after them, sorted), so the same manifest always
  * serialises to the same bytes.
  */
-import { Document, isMap, isPair, isScalar } from 'yaml';
+import { yamlLib } from '../yaml.js';
 import type { ManifestDraft } from './draft.js';
 import type { Manifest } from './types.js';
 import schema from './vacsrp-manifest-v1.schema.json' with { type: 'json' };
@@ -54,10 +54,10 @@ function ordered(value: unknown, node: SchemaNode | undefined): unknown {
 }
 
 export function serializeManifest(manifest: Manifest | ManifestDraft): string {
-  const doc = new Document(ordered(manifest, schema as SchemaNode));
-  if (isMap(doc.contents)) {
+  const doc = new (yamlLib().Document)(ordered(manifest, schema as SchemaNode));
+  if (yamlLib().isMap(doc.contents)) {
     for (const pair of doc.contents.items) {
-      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      if (!yamlLib().isPair(pair) || !yamlLib().isScalar(pair.key)) continue;
       const comment = COMMENTS[String(pair.key.value)];
       if (comment !== undefined) pair.key.commentBefore = comment;
       if (pair !== doc.contents.items[0]) pair.key.spaceBefore = true;

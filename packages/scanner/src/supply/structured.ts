@@ -1,6 +1,6 @@
 /** Turning TOML, JSON and YAML text into plain values, with located syntax problems instead of throws. */
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { parseDocument } from 'yaml';
+import { yamlLib } from '../yaml.js';
 import type { InventorySink } from './sink.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -25,7 +25,7 @@ export function readJson(text: string, sink: InventorySink): unknown {
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     // V8's message carries no position on Node 20; a YAML 1.2 reader (a JSON superset) locates most faults.
-    const where = parseDocument(text, { uniqueKeys: false }).errors[0]?.linePos?.[0];
+    const where = yamlLib().parseDocument(text, { uniqueKeys: false }).errors[0]?.linePos?.[0];
     sink.problem(
       'SYNTAX',
       `invalid JSON: ${e.message.split('\n')[0]?.slice(0, 120)}`,
@@ -36,7 +36,7 @@ export function readJson(text: string, sink: InventorySink): unknown {
 }
 
 export function readYaml(text: string, sink: InventorySink): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true });
+  const doc = yamlLib().parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     for (const err of doc.errors.slice(0, 10)) {
       const where = err.linePos?.[0];
