@@ -138,11 +138,21 @@ function schemaProblem(
   const field = segments.length > 0 ? segments[segments.length - 1]! : '';
   const name = /^\d+$/.test(field) ? (segments[segments.length - 2] ?? '') : field;
   const where = e.instancePath === '' ? 'the manifest' : e.instancePath;
+  // Every schema problem points at the offending node unless it names a better place (a key).
+  const report = (
+    code: ManifestProblemCode,
+    message: string,
+    hint: string,
+    path = e.instancePath,
+    offset = start,
+  ): ManifestProblem => {
+    const pos = at(offset);
+    return problem(file, pos.line, pos.column, path, code, message, hint);
+  };
   switch (e.keyword) {
     case 'additionalProperties': {
       const prop = String((e.params as { additionalProperty: string }).additionalProperty);
       const keyNode = keyNodeOf(node, prop);
-      const pos = at(rangeStart(keyNode) ?? start);
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const guess = closest(prop, allowed);
       const hint =
@@ -151,32 +161,25 @@ function schemaProblem(
           : allowed.length > 0
             ? `one of ${allowed.join(', ')} (or remove "${prop}")`
             : `remove "${prop}"`;
-      return problem(
-        file,
-        pos.line,
-        pos.column,
-        `${e.instancePath}/${escapePointer(prop)}`,
+      return report(
         'UNKNOWN_PROPERTY',
         `unknown property "${prop}" in ${where}${guess !== undefined ? `; did you mean "${guess}"?` : ''}`,
         hint,
+        `${e.instancePath}/${escapePointer(prop)}`,
+        rangeStart(keyNode) ?? start,
       );
     }
     case 'required': {
       const missing = String((e.params as { missingProperty: string }).missingProperty);
-      const pos = at(start);
-      return problem(
-        file,
-        pos.line,
-        pos.column,
-        `${e.instancePath}/${escapePointer(missing)}`,
+      return report(
         'MISSING_PROPERTY',
         `${where} lacks the required property "${missing}"`,
         `add "${missing}: …" here`,
+        `${e.instancePath}/${escapePointer(missing)}`,
       );
     }
     case 'type': {
       const expected = String((e.params as { type: string | string[] }).type);
-      const pos = at(start);
       const source = yamlLib().isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
       // YAML reads 1.0, 2024 or yes as numbers and booleans: quoting keeps them strings.
       const hint =
@@ -186,11 +189,7 @@ function schemaProblem(
         typeof node.value !== 'string'
           ? `"${source ?? String(node.value)}" (in quotes, so YAML keeps it a string)`
           : `${article(expected)} ${expected}${expected === 'array' ? ' (a list of "- item" lines)' : expected === 'object' ? ' (a mapping of "key: value" lines)' : ''}`;
-      return problem(
-        file,
-        pos.line,
-        pos.column,
-        e.instancePath,
+      return report(
         'WRONG_TYPE',
         `${where} must be ${article(expected)} ${expected}, not ${describe(node)}`,
         hint,
@@ -198,81 +197,39 @@ function schemaProblem(
     }
     case 'enum': {
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
-      const pos = at(start);
       const value = yamlLib().isScalar(node) ? String(node.value) : '';
       const guess = closest(value, allowed);
-      return problem(
-        file,
-        pos.line,
-        pos.column,
-        e.instancePath,
+      return report(
         'INVALID_VALUE',
         `${where} must be one of ${allowed.join(', ')}`,
         guess ?? `one of ${allowed.join(', ')}`,
       );
     }
     case 'const': {
-      const pos = at(start);
       const value = JSON.stringify((e.params as { allowedValue: unknown }).allowedValue);
-      return problem(
-        file,
-        pos.line,
-        pos.column,
-        e.instancePath,
-        'INVALID_VALUE',
-        `${where} must be ${value}`,
-        value,
-      );
+      return report('INVALID_VALUE', `${where} must be ${value}`, value);
     }
-    case 'pattern': {
-      const pos = at(start);
-      return problem(
-        file,
-        pos.line,
-        pos.column,
-        e.instancePath,
+    case 'pattern':
+      return report(
         'INVALID_VALUE',
         `${where} is not in the expected form`,
         (e.schemaPath.includes('/relativePath/') ? PATTERN_HINTS.path : PATTERN_HINTS[name]) ??
           `a value matching ${(e.params as { pattern: string }).pattern}`,
       );
-    }
-    case 'minItems': {
-      const pos = at(start);
-      return problem(
-        file,
-        pos.line,
-        pos.column,
-        e.instancePath,
+    case 'minItems':
+      return report(
         'INVALID_VALUE',
         `${where} must list at least ${(e.params as { limit: number }).limit} item(s)`,
         'at least one "- item" line',
       );
-    }
-    case 'minLength': {
-      const pos = at(start);
-      return problem(
-        file,
-        pos.line,
-        pos.column,
-        e.instancePath,
-        'INVALID_VALUE',
-        `${where} must not be empty`,
-        'a non-empty value',
-      );
-    }
-    default: {
-      const pos = at(start);
-      return problem(
-        file,
-        pos.line,
-        pos.column,
-        e.instancePath,
+    case 'minLength':
+      return report('INVALID_VALUE', `${where} must not be empty`, 'a non-empty value');
+    default:
+      return report(
         'INVALID_VALUE',
         `${where} ${e.message ?? 'is invalid'}`,
         'a value the manifest schema accepts (see docs/manifest.md)',
       );
-    }
   }
 }
 
