@@ -19,6 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import {
+  FORMAT_KINDS,
+  NPY_ANOMALY_CODES,
+  PICKLE_ANOMALY_CODES,
+} from '../packages/formats/test/helpers/closed-sets.js';
 
 // ---- settings -------------------------------------------------------------------------------------
 
@@ -323,54 +328,6 @@ async function* chunks(bytes: Uint8Array, sizes: () => number): AsyncGenerator<U
   }
 }
 
-const PICKLE_CODES = new Set([
-  'INVALID_OPCODE',
-  'TRUNCATED',
-  'STACK_UNDERFLOW',
-  'MARK_NOT_FOUND',
-  'MEMO_NOT_FOUND',
-  'BAD_OPERAND',
-  'BAD_IMPORT_NAME',
-  'UNSUPPORTED_PROTOCOL',
-  'OUT_OF_BAND_BUFFER',
-  'FRAME_STRADDLE',
-  'FRAME_OVERLAP',
-  'CONTAINER_TARGET',
-  'JOBLIB_ARRAY_UNSIZED',
-  'JOBLIB_ARRAY_TRUNCATED',
-  'LIMIT_STACK',
-  'LIMIT_MARKS',
-  'LIMIT_MEMO',
-  'LIMIT_LINE',
-  'LIMIT_OPCODES',
-  'LIMIT_RETAINED',
-]);
-const NPY_CODES = new Set([
-  'NPY_BAD_MAGIC',
-  'NPY_BAD_VERSION',
-  'NPY_TRUNCATED',
-  'NPY_BAD_HEADER',
-  'NPY_SIZE_MISMATCH',
-]);
-const KINDS = new Set([
-  'zip',
-  'tar',
-  'gzip',
-  'bzip2',
-  'xz',
-  'lzma',
-  'zlib',
-  'lz4',
-  '7z',
-  'pickle',
-  'npy',
-  'gguf',
-  'hdf5',
-  'safetensors',
-  'text',
-  'unknown',
-]);
-
 /** Tokens worth inserting into pickles: opcodes with operands that steer into interesting paths. */
 const PICKLE_DICT = [
   '\x80\x04',
@@ -430,7 +387,7 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
           },
         });
         ensure(['stop', 'eof', 'error', 'limit'].includes(whole.end), `end ${whole.end}`);
-        for (const a of whole.anomalies) ensure(PICKLE_CODES.has(a.code), `anomaly code ${a.code}`);
+        for (const a of whole.anomalies) ensure(PICKLE_ANOMALY_CODES.has(a.code), `anomaly code ${a.code}`);
         ensure(whole.endOffset <= bytes.length, 'endOffset past the input');
         // chunking must not change what the machine reports
         const chunked = await pickle.runPickle(
@@ -462,7 +419,7 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
           [bytes.subarray(0, 4096), bytes.length],
         ] as const) {
           const r = parseNpyHeader(head, size);
-          for (const a of r.anomalies) ensure(NPY_CODES.has(a.code), `anomaly code ${a.code}`);
+          for (const a of r.anomalies) ensure(NPY_ANOMALY_CODES.has(a.code), `anomaly code ${a.code}`);
           if (r.header)
             ensure(r.header.dataOffset <= Math.min(head.length, size), 'dataOffset past the input');
           else ensure(r.anomalies.length > 0, 'no header and no anomaly');
@@ -477,7 +434,7 @@ async function loadTargets(config: Config, seeds: Seeds): Promise<{ targets: Tar
       dict: [],
       async run(bytes) {
         const kind = sniff(bytes.subarray(0, SNIFF_HEAD_BYTES), bytes.length);
-        ensure(KINDS.has(kind), `kind ${kind}`);
+        ensure(FORMAT_KINDS.has(kind), `kind ${kind}`);
         ensure(sniff(bytes, bytes.length) === kind, 'sniff looked past SNIFF_HEAD_BYTES');
       },
     });
