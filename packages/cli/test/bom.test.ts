@@ -4,40 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateBom } from '@vacsrp/scanner';
-import { Command, CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerBomCommand } from '../src/commands/bom.js';
-import { errorLine } from '../src/output.js';
-import { type Recorder, recorder } from './helpers.js';
+import { type CommandRun, runCommand } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../../scanner/test/fixtures/bom/model', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../../shared/standards/cyclonedx/examples', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: Recorder;
-  stderr: Recorder;
-}
-
-/** Mirrors runCli in program.ts: commander errors are usage errors (2), --help is 0. */
-async function run(...argv: string[]): Promise<Run> {
-  const stdout = recorder();
-  const stderr = recorder();
-  let code = 0;
-  const program = new Command('vacsrp').exitOverride().configureOutput({
-    writeOut: (s) => void stdout.write(s),
-    writeErr: (s) => void stderr.write(s),
-    outputError: (s, write) => write(errorLine(s.replace(/^error: /, ''))),
-  });
-  registerBomCommand(program, { stdout, stderr, setExitCode: (c) => (code = c) });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    code = err.exitCode === 0 ? 0 : 2;
-  }
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]): Promise<CommandRun> => runCommand(registerBomCommand, argv);
 
 let dir = '';
 let model = '';

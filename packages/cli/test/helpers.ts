@@ -1,5 +1,7 @@
 /** In-process CLI harness: recording streams, a fake scan and hand-built reports. */
 import type { Finding, ScanOptions, ScanReport, Severity } from '@vacsrp/scanner';
+import { Command, CommanderError } from 'commander';
+import { errorLine } from '../src/output.js';
 import type { CliDeps } from '../src/program.js';
 import { runCli } from '../src/program.js';
 
@@ -100,3 +102,38 @@ export function harness(o: HarnessOptions = {}): Harness {
 }
 
 export const ANSI = /\x1b\[[0-9;]*m/;
+
+export interface CommandRun {
+  code: number;
+  stdout: Recorder;
+  stderr: Recorder;
+}
+
+interface CommandIo {
+  stdout: Recorder;
+  stderr: Recorder;
+  setExitCode(code: number): void;
+}
+
+/** One command group on a bare program, run the way runCli runs it: commander errors are usage errors (2), --help is 0. */
+export async function runCommand(
+  register: (program: Command, io: CommandIo) => void,
+  argv: readonly string[],
+): Promise<CommandRun> {
+  const stdout = recorder();
+  const stderr = recorder();
+  let code = 0;
+  const program = new Command('vacsrp').exitOverride().configureOutput({
+    writeOut: (s) => void stdout.write(s),
+    writeErr: (s) => void stderr.write(s),
+    outputError: (s, write) => write(errorLine(s.replace(/^error: /, ''))),
+  });
+  register(program, { stdout, stderr, setExitCode: (c) => (code = c) });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    code = err.exitCode === 0 ? 0 : 2;
+  }
+  return { code, stdout, stderr };
+}

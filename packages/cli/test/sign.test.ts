@@ -5,40 +5,15 @@ import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerSignCommands } from '../src/commands/sign.js';
-import { errorLine } from '../src/output.js';
-import { type Recorder, recorder } from './helpers.js';
+import { type CommandRun, recorder, runCommand } from './helpers.js';
 
 const STANDARDS = fileURLToPath(new URL('../../../../shared/standards/model-signing', import.meta.url));
 const VECTORS = join(STANDARDS, 'vectors');
 
-interface Run {
-  code: number;
-  stdout: Recorder;
-  stderr: Recorder;
-}
-
-/** Mirrors runCli in program.ts: commander errors are usage errors (2), --help is 0. */
-async function run(...argv: string[]): Promise<Run> {
-  const stdout = recorder();
-  const stderr = recorder();
-  let code = 0;
-  const program = new Command('vacsrp').exitOverride().configureOutput({
-    writeOut: (s) => void stdout.write(s),
-    writeErr: (s) => void stderr.write(s),
-    outputError: (s, write) => write(errorLine(s.replace(/^error: /, ''))),
-  });
-  registerSignCommands(program, { stdout, stderr, setExitCode: (c) => (code = c) });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    code = err.exitCode === 0 ? 0 : 2;
-  }
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]): Promise<CommandRun> => runCommand(registerSignCommands, argv);
 
 let dir = '';
 let model = '';
