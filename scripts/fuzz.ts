@@ -24,6 +24,7 @@ import {
   NPY_ANOMALY_CODES,
   PICKLE_ANOMALY_CODES,
 } from '../packages/formats/test/helpers/closed-sets.js';
+import { mulberry32 } from './lib/prng.js';
 
 // ---- settings -------------------------------------------------------------------------------------
 
@@ -100,18 +101,6 @@ function parseArgs(argv: readonly string[]): Config {
 }
 
 // ---- randomness and mutation ----------------------------------------------------------------------
-
-/** mulberry32: small, fast, good enough to drive mutations reproducibly. */
-function rngFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING_BYTES = [
   0x00, 0x01, 0x7f, 0x80, 0xff, 0x0a, 0x28, 0x2e, 0x62, 0x93, 0x94, 0x95, 0x50, 0x4b,
@@ -535,7 +524,7 @@ async function workerMain(config: WorkerConfig): Promise<void> {
   if (config.replay) {
     const target = targets.find((t) => t.name === config.replay?.target);
     const started = performance.now();
-    await target?.run(config.replay.bytes, rngFrom(config.seed)).catch(() => {});
+    await target?.run(config.replay.bytes, mulberry32(config.seed)).catch(() => {});
     port.postMessage({ type: 'replayed', ms: performance.now() - started } satisfies WorkerMessage);
     return;
   }
@@ -544,7 +533,7 @@ async function workerMain(config: WorkerConfig): Promise<void> {
     targets: targets.map((t) => ({ name: t.name, seeds: t.seeds.length })),
     skipped,
   } satisfies WorkerMessage);
-  const rnd = rngFrom(config.seed);
+  const rnd = mulberry32(config.seed);
   const execs: Record<string, number> = Object.fromEntries(targets.map((t) => [t.name, 0]));
   const report = (finding: Finding) => port.postMessage({ type: 'finding', finding } satisfies WorkerMessage);
   let lastStats = Date.now();

@@ -1,19 +1,8 @@
 /** A tree of many small files (benign pickles, JSON configs, text) in nested directories. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { mulberry32 } from '../../scripts/lib/prng.js';
 import { PickleWriter } from './pickle.js';
-
-/** mulberry32: a tiny seeded PRNG, so the tree is the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   'tensor',
@@ -71,7 +60,7 @@ function text(rand: () => number): string {
 
 /** `top × mid × perDir` files under `root` (10 × 10 × 100 = 10,000 by default). */
 export async function writeTree(root: string, top = 10, mid = 10, perDir = 100): Promise<number> {
-  const rand = prng(0x5eed);
+  const rand = mulberry32(0x5eed);
   const jobs: Array<{ file: string; data: Uint8Array | string }> = [];
   let i = 0;
   for (let a = 0; a < top; a++) {
