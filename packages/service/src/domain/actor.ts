@@ -19,7 +19,20 @@ export const ROLES: readonly Role[] = [
 
 /** The object an event is about. */
 export interface ObjectRef {
-  readonly kind: 'submission' | 'finding' | 'assignment' | 'decision';
+  readonly kind:
+    | 'submission'
+    | 'finding'
+    | 'assignment'
+    | 'decision'
+    | 'organisation'
+    | 'user'
+    | 'token'
+    | 'artifact'
+    | 'scan'
+    | 'evidence'
+    | 'declaration'
+    | 'report'
+    | 'audit';
   readonly id: string;
 }
 

@@ -1,0 +1,246 @@
+/**
+ * The tables as Kysely sees them. Both dialects store the same values: ids, timestamps (ISO 8601 UTC)
+ * and JSON as text, booleans as 0/1, sizes as 64-bit integers. Domain types live in ../domain; the
+ * rows here are their persisted form.
+ */
+export interface OrganisationRow {
+  id: string;
+  name: string;
+  type: string;
+  size_band: string;
+  sector: string;
+  /** JSON array of organisation ids declared related (parents, subsidiaries, partners). */
+  related_ids: string;
+  created_at: string;
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  organisation_id: string | null;
+  password_hash: string | null;
+  oidc_subject: string | null;
+  disabled: number;
+  failed_logins: number;
+  locked_until: string | null;
+  created_at: string;
+}
+
+export interface SessionRow {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ApiTokenRow {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface SubmissionRow {
+  id: string;
+  organisation_id: string;
+  model_name: string;
+  model_version: string;
+  state: string;
+  /** JSON array of the two reviewer ids fixed when the review started. */
+  reviewers: string;
+  sign_offs: string;
+  /** The submission's data key wrapped by the master key (see blobs/keys.ts). */
+  wrapped_key: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  /** Optimistic concurrency: bumped on every update. */
+  version: number;
+}
+
+export interface RevisionRow {
+  submission_id: string;
+  number: number;
+  manifest_digest: string;
+  /** The validated manifest as canonical JSON. */
+  manifest: string;
+  digests_only: number;
+  created_by: string;
+  created_at: string;
+}
+
+export interface ArtifactRow {
+  id: string;
+  submission_id: string;
+  revision: number;
+  path: string;
+  sha256: string;
+  size: number;
+  /** pending | stored | digests-only */
+  state: string;
+  blob_key: string | null;
+  updated_at: string;
+}
+
+export interface ScanRow {
+  id: string;
+  submission_id: string;
+  revision: number;
+  /** queued | running | succeeded | failed | skipped */
+  state: string;
+  attempts: number;
+  /** JSON: { artifacts, done, bytes } */
+  progress: string;
+  /** JSON summary of the scanner's report, or null. */
+  summary: string | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface JobRow {
+  id: string;
+  kind: string;
+  payload: string;
+  /** queued | running | done | failed */
+  state: string;
+  run_at: string;
+  attempts: number;
+  max_attempts: number;
+  locked_by: string | null;
+  locked_until: string | null;
+  last_error: string | null;
+  dedupe_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FindingRow {
+  id: string;
+  submission_id: string;
+  organisation_id: string;
+  revision: number;
+  source: string;
+  scan_id: string | null;
+  rule_id: string | null;
+  criterion_id: string;
+  severity: string;
+  title: string;
+  description: string;
+  /** JSON location (path, member, offset) */
+  location: string;
+  /** JSON evidence object (scanner evidence or reviewer notes). */
+  evidence: string;
+  remediation: string;
+  state: string;
+  resolution: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface CommentRow {
+  id: string;
+  finding_id: string;
+  ordinal: number;
+  author: string;
+  role: string;
+  body: string;
+  at: string;
+}
+
+export interface EvidenceFileRow {
+  id: string;
+  finding_id: string;
+  submission_id: string;
+  name: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  blob_key: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface DeclarationRow {
+  id: string;
+  reviewer_id: string;
+  kind: string;
+  organisation_id: string;
+  from_date: string;
+  to_date: string | null;
+  note: string | null;
+  created_at: string;
+}
+
+export interface SubmitterDeclarationRow {
+  id: string;
+  submission_id: string;
+  reviewer_id: string;
+  reason: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface AssignmentEventRow {
+  submission_id: string;
+  ordinal: number;
+  type: string;
+  reviewer_id: string;
+  by: string;
+  at: string;
+  reason: string | null;
+}
+
+export interface DecisionRow {
+  id: string;
+  submission_id: string;
+  revision: number;
+  kind: string;
+  accepted_finding_ids: string;
+  justification: string;
+  by: string;
+  at: string;
+}
+
+export interface AuditRow {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+  /** The AuditEvent as canonical JSON. */
+  event: string;
+}
+
+/** One row (id 1): the newest entry, locked while appending so the chain never forks. */
+export interface AuditTipRow {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface Database {
+  organisations: OrganisationRow;
+  users: UserRow;
+  sessions: SessionRow;
+  api_tokens: ApiTokenRow;
+  submissions: SubmissionRow;
+  revisions: RevisionRow;
+  artifacts: ArtifactRow;
+  scans: ScanRow;
+  jobs: JobRow;
+  findings: FindingRow;
+  comments: CommentRow;
+  evidence_files: EvidenceFileRow;
+  declarations: DeclarationRow;
+  submitter_declarations: SubmitterDeclarationRow;
+  assignment_events: AssignmentEventRow;
+  decisions: DecisionRow;
+  audit_log: AuditRow;
+  audit_tip: AuditTipRow;
+}
