@@ -61,3 +61,5 @@ export {
   type VerifyResult,
   verifyModel,
 } from './model-signing/verify.js';
+// Program completion attestations (docs/attestations.md).
+export * from './program/index.js';
