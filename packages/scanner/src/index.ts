@@ -4,6 +4,7 @@ export { type Analysis, analyse, type ScanState, type Target } from './checks/ar
 export { type Content, sourceContent, streamContent } from './checks/content.js';
 export { manifestFindings } from './checks/manifest.js';
 export * from './criteria/index.js';
+export { type DemoFile, demoFiles } from './demo-files.js';
 export {
   atLeast,
   compareFindings,

@@ -1,7 +1,7 @@
 /** `vacsrp demo [dir]`: writes the demo model repository (generated in code) and scans it. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { demoFiles } from '../demo/files.js';
+import { demoFiles } from '@vacsrp/scanner';
 import type { ScanDeps, ScanFlags } from './scan.js';
 import { runScan } from './scan.js';
 
