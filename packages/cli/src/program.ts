@@ -12,6 +12,7 @@ import { DEFAULT_DEMO_DIR, runDemo } from './commands/demo.js';
 import { registerManifestCommands } from './commands/manifest.js';
 import { FORMATS, runScan, type ScanDeps, type ScanFlags } from './commands/scan.js';
 import { registerSignCommands } from './commands/sign.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { EXIT } from './exit-codes.js';
 import { errorLine, messageOf } from './output.js';
 
@@ -133,6 +134,7 @@ export function buildProgram(deps: CliDeps, setExitCode: (code: number) => void)
   registerAdvisoriesCommand(program, deps);
   registerSignCommands(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
   registerBomCommand(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
+  registerVerifyCommand(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
   registerManifestCommands(program, {
     stdout: deps.stdout,
     stderr: deps.stderr,
