@@ -48,6 +48,7 @@ export async function enqueueJob(
 export interface JobContext {
   readonly jobId: string;
   readonly attempt: number;
+  readonly maxAttempts: number;
   readonly workerId: string;
   /** Aborted when the job's time limit passes or the worker stops. */
   readonly signal: AbortSignal;
@@ -216,7 +217,13 @@ export function startWorker(options: WorkerOptions): Worker {
         if (kind === undefined) throw new Error(`no handler for job kind ${job.kind}`);
         const payload = JSON.parse(job.payload) as Record<string, unknown>;
         await Promise.race([
-          kind.handler(payload, { jobId: job.id, attempt: job.attempts, workerId, signal: abort.signal }),
+          kind.handler(payload, {
+            jobId: job.id,
+            attempt: job.attempts,
+            maxAttempts: job.max_attempts,
+            workerId,
+            signal: abort.signal,
+          }),
           new Promise<never>((_, reject) =>
             abort.signal.addEventListener('abort', () => reject(abort.signal.reason), { once: true }),
           ),
