@@ -246,7 +246,7 @@ interface ReportContext {
 }
 
 /** The JSON report (stdout with --format json); `ok`, `code` and `warnings` are the stable fields. */
-export function jsonReport(result: VerifyAttestationResult, ctx: ReportContext): Record<string, unknown> {
+function jsonReport(result: VerifyAttestationResult, ctx: ReportContext): Record<string, unknown> {
   const common = {
     attestation: ctx.attestation,
     verifiedAt: ctx.now.toISOString(),
