@@ -16,6 +16,7 @@ import {
   type Publication,
   protectedViews,
   type TableCell,
+  withholdUnprotectable,
 } from '../src/dashboard/metrics.js';
 import { syntheticProgram } from '../src/dashboard/synthetic.js';
 import { cellStats, deriveAll } from '../src/disclosure/index.js';
@@ -348,5 +349,35 @@ describe('properties over random programs', () => {
         expect(100 * (stats.shares[0] ?? 0)).toBeLessThanOrEqual(60 * stats.value);
       }
     });
+  });
+});
+
+describe('cells the structure gives away', () => {
+  it('withholds every cell of a view that mentions an unprotectable cell, and only those views', () => {
+    const views = [
+      {
+        id: 'a',
+        rows: [
+          [
+            { id: 'x', value: 12 },
+            { id: 'z', suppressed: 'primary' as const },
+          ],
+        ],
+        columnTotals: [
+          { id: 'x', value: 12 },
+          { id: 'z', suppressed: 'primary' as const },
+        ],
+        grandTotal: { id: 't', value: 30 },
+      },
+      { id: 'b', rows: [[{ id: 't', value: 30 }]] },
+      { id: 'c', rows: [[{ id: 'u', value: 40 }]] },
+    ];
+    const out = withholdUnprotectable(views, [{ cell: 'z', reason: 'unprotectable', line: 'a row 0' }]);
+    // View a is withheld entirely; t is withheld in b too (same cell); c is untouched.
+    expect(out[0]?.rows.flat().every((c) => 'suppressed' in c)).toBe(true);
+    expect(out[0]?.grandTotal).toEqual({ id: 't', suppressed: 'complementary' });
+    expect(out[1]?.rows[0]?.[0]).toEqual({ id: 't', suppressed: 'complementary' });
+    expect(out[2]).toEqual(views[2]);
+    expect(withholdUnprotectable(views, [])).toEqual(views);
   });
 });

@@ -43,7 +43,7 @@ export interface Recommendation {
   readonly organisations: number;
   /** What the criterion requires: the outcome to reach. */
   readonly requirement: string;
-  /** How to get there: the remediation advice of the criterion's scanner rules, or its simulations' pass conditions. */
+  /** How to get there: the remediation advice of the criterion's scanner rules, its simulations' pass conditions, or (for documentation criteria) what reviewers check. */
   readonly mitigations: readonly string[];
 }
 
@@ -173,6 +173,8 @@ export function mitigationsFor(criterionId: string): string[] {
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const r of rules) advice.add(r.remediation);
   for (const s of entry.criterion.testing.simulations) advice.add(`${s.title}: ${s.passCondition}`);
+  // Documentation criteria have neither: what reviewers check is then the best guide.
+  if (advice.size === 0) for (const m of entry.criterion.testing.manual) advice.add(`Reviewers check: ${m}`);
   return [...advice].slice(0, MITIGATIONS_PER_CRITERION);
 }
 

@@ -565,7 +565,7 @@ export function buildPublication(
  * withhold every cell of each view that mentions it; suppressing more cells never makes another
  * cell derivable.
  */
-function withholdUnprotectable(
+export function withholdUnprotectable(
   views: readonly PublishedView[],
   audit: readonly AuditEntry[],
 ): PublishedView[] {
