@@ -5,7 +5,7 @@
  * whose target is the criterion's statement in the OSCAL export of the catalog.
  */
 import { uuidV5, VACSRP_OSCAL_NS } from '@vacsrp/scanner';
-import type { FindingStatus, ReportFinding, ReviewReport } from './model.js';
+import type { FindingStatus, ReportFinding, Resolution, ReviewReport } from './model.js';
 import { byString } from './order.js';
 import { describeResolution, formatLocation, reportTitle, SEVERITY_LABEL } from './words.js';
 
@@ -172,6 +172,12 @@ export function observation(f: ReportFinding, uuid: (item: string) => string): J
 }
 
 /** The risk a finding stands for; false positives stand for none. */
+/** A resolution as prose: who, when, how, and the reason in their own words. */
+export function resolutionText(r: Resolution): string {
+  const d = describeResolution(r);
+  return d.reason === '' ? d.summary : `${d.summary} ${d.reason}`;
+}
+
 export function risk(
   f: ReportFinding,
   uuid: (item: string) => string,
@@ -190,12 +196,11 @@ export function risk(
         props: [{ name: 'type', value: 'mitigate' }],
       };
     }
-    const d = describeResolution(r);
     return {
       ...base,
       lifecycle: 'completed',
       title: r.kind === 'risk-accepted' ? 'Risk accepted by the developer' : 'Remediated',
-      description: d.reason === '' ? d.summary : `${d.summary}\n\n${d.reason}`,
+      description: resolutionText(r),
       props: [{ name: 'type', value: r.kind === 'risk-accepted' ? 'accept' : 'mitigate' }],
     };
   };
@@ -221,7 +226,7 @@ export function risk(
               {
                 uuid: uuid(`risk-log:${f.id}`),
                 title: f.resolution.kind === 'risk-accepted' ? 'Risk accepted' : 'Remediation confirmed',
-                description: describeResolution(f.resolution).summary,
+                description: resolutionText(f.resolution),
                 start: f.resolution.at,
                 'status-change': RISK_STATUS[f.status],
               },

@@ -15,11 +15,11 @@ import {
   metadata,
   observation,
   prop,
+  resolutionText,
   risk,
   token,
   uuidsOf,
 } from './oscal-parts.js';
-import { describeResolution } from './words.js';
 
 const render = (doc: unknown): string => `${JSON.stringify(sortKeys(doc), null, 2)}\n`;
 
@@ -82,10 +82,7 @@ function poamItem(f: ReportFinding, uuid: (item: string) => string): Json {
   const description =
     f.resolution === undefined
       ? `Open ${f.severity}-severity finding under criterion ${f.criterionId}. Planned remediation: ${f.remediation === '' ? 'remediate in a new revision.' : f.remediation}`
-      : (() => {
-          const d = describeResolution(f.resolution);
-          return `Accepted risk (${f.severity} severity, criterion ${f.criterionId}). ${d.summary} ${d.reason}`;
-        })();
+      : `Accepted risk (${f.severity} severity, criterion ${f.criterionId}). ${resolutionText(f.resolution)}`;
   return {
     uuid: uuid(`poam-item:${f.id}`),
     title: f.title,

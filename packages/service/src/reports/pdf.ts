@@ -313,10 +313,6 @@ export async function renderReportPdf(report: ReviewReport): Promise<Buffer> {
 }
 
 /** Number of pages of a PDF written by pdfkit (page objects are never compressed there). */
-export function countPdfPages(pdf: Uint8Array): number {
-  return (
-    Buffer.from(pdf)
-      .toString('latin1')
-      .match(/\/Type \/Page(?![s\w])/g)?.length ?? 0
-  );
+export function countPdfPages(pdf: Buffer): number {
+  return pdf.toString('latin1').match(/\/Type \/Page(?![s\w])/g)?.length ?? 0;
 }
