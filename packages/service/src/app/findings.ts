@@ -20,10 +20,11 @@ import {
 import { currentReviewers } from '../domain/independence.js';
 import type { Db } from '../store/audit.js';
 import type { FindingRow, SubmissionRow } from '../store/schema.js';
+import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
 import { recordDomainEvent, recordEvent } from './events.js';
 import { assignmentHistory } from './history.js';
-import { domainRefusal, requireSubmissionRole, visibleSubmission } from './submissions.js';
+import { domainRefusal } from './submissions.js';
 
 export const MAX_EVIDENCE_BYTES = 100 * 1024 * 1024;
 export const MAX_EVIDENCE_PER_FINDING = 50;

@@ -20,10 +20,10 @@ import {
 } from '../domain/independence.js';
 import type { Db } from '../store/audit.js';
 import type { SubmissionRow } from '../store/schema.js';
+import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
 import { recordDomainEvent, recordEvent } from './events.js';
 import { assignmentHistory } from './history.js';
-import { requireSubmissionRole, visibleSubmission } from './submissions.js';
 
 export const MAX_DECLARATIONS = 500;
 

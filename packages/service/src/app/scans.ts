@@ -14,9 +14,9 @@ import type { Actor } from '../domain/actor.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { Db } from '../store/audit.js';
 import type { Database, ScanRow } from '../store/schema.js';
+import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso } from './context.js';
 import { recordEvent } from './events.js';
-import { requireSubmissionRole, visibleSubmission } from './submissions.js';
 
 export const SCAN_JOB = 'scan-revision';
 export const SCAN_TIMEOUT_MS = 60 * 60_000;

@@ -18,6 +18,7 @@ import {
 } from '../domain/submission.js';
 import type { Db } from '../store/audit.js';
 import type { ArtifactRow, Database, SubmissionRow } from '../store/schema.js';
+import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
 import { recordDomainEvent, recordEvent } from './events.js';
 import { assignmentHistory } from './history.js';
@@ -64,38 +65,6 @@ export function toArtifact(row: ArtifactRow): Artifact {
     size: Number(row.size),
     state: row.state as Artifact['state'],
   };
-}
-
-/** Loads a submission the actor may see, or answers NOT_FOUND exactly as for a missing one. */
-export async function visibleSubmission(db: Db, actor: Actor, id: string): Promise<SubmissionRow> {
-  const row = await db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst();
-  if (row === undefined || !(await canSee(db, actor, row))) throw notFound('submission');
-  return row;
-}
-
-async function canSee(db: Db, actor: Actor, row: SubmissionRow): Promise<boolean> {
-  switch (actor.role) {
-    case 'administrator':
-      return true;
-    case 'submitter':
-      return actor.organisationId === row.organisation_id;
-    case 'reviewer':
-      return currentReviewers(await assignmentHistory(db, row.id), row.id).includes(actor.userId);
-    case 'procurement-officer':
-    case 'public':
-      return false;
-    default: {
-      const never: never = actor;
-      throw new Error(`unknown actor ${JSON.stringify(never)}`);
-    }
-  }
-}
-
-/** Roles that may use submission routes at all; others get 403 before any lookup. */
-export function requireSubmissionRole(actor: Actor): void {
-  if (actor.role === 'public') throw new AppError('UNAUTHENTICATED', 'sign in first');
-  if (actor.role === 'procurement-officer')
-    throw new AppError('FORBIDDEN', 'this role has no access to submissions');
 }
 
 export async function toDomain(db: Db, row: SubmissionRow): Promise<DomainSubmission> {

@@ -4,11 +4,12 @@
  */
 import type { Readable } from 'node:stream';
 import type { Actor } from '../domain/actor.js';
+import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
 import { recordEvent } from './events.js';
 import { queueScanIfReady } from './scans.js';
 import { StorageError } from './storage.js';
-import { type Artifact, requireSubmissionRole, toArtifact, visibleSubmission } from './submissions.js';
+import { type Artifact, toArtifact } from './submissions.js';
 
 export interface UploadState {
   readonly artifact: Artifact;

@@ -32,6 +32,18 @@ export interface HttpOptions {
   readonly trustProxy?: boolean;
 }
 
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route the server answers, for the authorisation matrix test and the docs. */
+    routeTable: readonly RouteEntry[];
+  }
+}
+
 /** Bodies the service streams instead of buffering (uploads and evidence files). */
 const STREAMED_TYPES = ['application/offset+octet-stream', 'application/octet-stream'];
 
@@ -45,11 +57,18 @@ export async function buildApp(ctx: Context, options: HttpOptions = {}): Promise
     connectionTimeout: 0,
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
+    exposeHeadRoutes: false,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
   });
   app.addSchema(ProblemSchema);
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routeTable.push({ method: String(method), url: route.url });
+  });
 
   for (const type of STREAMED_TYPES) {
     app.addContentTypeParser(type, (_request, payload, done) => done(null, payload));
