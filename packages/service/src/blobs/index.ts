@@ -1,6 +1,12 @@
 /** Encrypted artifact storage: envelope keys, the sealed stream format and the blob store. */
 export type { Bytes } from './bytes.js';
-export { BlobError, type BlobErrorCode, type BlobErrorDetail, isBlobError } from './errors.js';
+export {
+  BLOB_ERROR_CODES,
+  BlobError,
+  type BlobErrorCode,
+  type BlobErrorDetail,
+  isBlobError,
+} from './errors.js';
 export {
   generateMasterKeyFile,
   KEY_BYTES,
@@ -24,12 +30,11 @@ export {
   sealStream,
   TAG_BYTES,
 } from './sealed.js';
+export { type BlobStat, type BlobStore, FileBlobStore, type FileBlobStoreOptions } from './store.js';
 export {
-  type BlobStat,
-  type BlobStore,
+  type BlobInfo,
   type ByteSource,
-  FileBlobStore,
-  type FileBlobStoreOptions,
+  MAX_BLOB_BYTES,
+  type UploadOptions,
   type UploadStatus,
-} from './store.js';
-export { type BlobInfo, MAX_BLOB_BYTES, type UploadOptions } from './uploads.js';
+} from './uploads.js';

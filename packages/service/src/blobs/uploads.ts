@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { BlobError } from './errors.js';
 import { HEADER_BYTES, parseRecordHeader, RECORD_HEADER_BYTES, RECORD_OVERHEAD } from './sealed.js';
 
@@ -10,6 +11,16 @@ export interface BlobInfo {
   readonly size: number;
   /** SHA-256 (hex) of the plaintext. */
   readonly sha256: string;
+}
+
+/** Plaintext going in: a Node Readable or any async iterable of bytes. */
+export type ByteSource = AsyncIterable<Uint8Array> | Readable;
+
+export interface UploadStatus extends UploadOptions {
+  /** Plaintext bytes durably received: the offset the next append must give. */
+  readonly received: number;
+  /** Set only when a completion was interrupted by a crash; completeUpload returns it. */
+  readonly completed?: BlobInfo;
 }
 
 export interface UploadOptions {
