@@ -38,6 +38,21 @@ describe('renderReportPdf', () => {
     expect(countPdfPages(pdf)).toBeGreaterThanOrEqual(3);
   });
 
+  it('lets a table row longer than a page run on instead of dropping it', async () => {
+    const note = `${'word '.repeat(3_999)}end`;
+    const long = build({
+      ...INPUT,
+      reviewerOutcomes: [{ criterionId: 'AR-1', outcome: 'met', reviewer: 'R', note }],
+    });
+    const short = build({
+      ...INPUT,
+      reviewerOutcomes: [{ criterionId: 'AR-1', outcome: 'met', reviewer: 'R', note: 'end' }],
+    });
+    const [a, b] = await Promise.all([renderReportPdf(long), renderReportPdf(short)]);
+    // About 800 lines of note in a narrow column: several more pages, not a clipped row.
+    expect(countPdfPages(a) - countPdfPages(b)).toBeGreaterThanOrEqual(8);
+  });
+
   it('puts CONFIDENTIAL in the header and "Page n of m" in the footer of every page', () => {
     const def = reportPdfDefinition(fixtureReport());
     const header = def.header as DynamicContent;

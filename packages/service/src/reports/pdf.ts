@@ -55,10 +55,13 @@ const outcomeCell = (o: CriterionOutcome): Content => ({
 });
 const noneIfEmpty = (xs: readonly string[]): string => (xs.length === 0 ? 'none' : xs.join(', '));
 
-/** A data table whose first row is repeated on every page it spans. */
+/**
+ * A data table whose first row is repeated on every page it spans. Rows may break across pages: a
+ * reviewer note can be longer than a page, and pdfmake drops what does not fit an unbreakable row.
+ */
 function dataTable(widths: (number | string)[], header: readonly string[], rows: TableCell[][]): Content {
   return {
-    table: { headerRows: 1, dontBreakRows: true, widths, body: [head(header), ...rows] },
+    table: { headerRows: 1, widths, body: [head(header), ...rows] },
     layout: 'lightHorizontalLines',
     margin: [0, 4, 0, 12],
   };
