@@ -11,6 +11,7 @@ import { registerCriteriaCommand } from './commands/criteria.js';
 import { DEFAULT_DEMO_DIR, runDemo } from './commands/demo.js';
 import { registerManifestCommands } from './commands/manifest.js';
 import { FORMATS, runScan, type ScanDeps, type ScanFlags } from './commands/scan.js';
+import { registerServeCommands } from './commands/serve.js';
 import { registerSignCommands } from './commands/sign.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { EXIT } from './exit-codes.js';
@@ -135,6 +136,7 @@ export function buildProgram(deps: CliDeps, setExitCode: (code: number) => void)
   registerSignCommands(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
   registerBomCommand(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
   registerVerifyCommand(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
+  registerServeCommands(program, { stdout: deps.stdout, stderr: deps.stderr, env: deps.env, setExitCode });
   registerManifestCommands(program, {
     stdout: deps.stdout,
     stderr: deps.stderr,

@@ -170,7 +170,7 @@ describe.each(STORES)('the review journey (%s)', (store) => {
     expect(review.json.state).toBe('in-review');
 
     const manual = await call(cast.reviewer1, 'POST', `/api/v1/submissions/${id}/findings`, {
-      criterionId: 'VAC-MI-1',
+      criterionId: 'AR-4',
       severity: 'medium',
       title: 'Model responds to a jailbreak prompt',
       description: 'Simulated attack succeeded in 3 of 20 attempts.',

@@ -4,6 +4,7 @@
  * encrypted evidence files and the developer's decision per round.
  */
 import { randomUUID } from 'node:crypto';
+import { findCriterion } from '@vacsrp/scanner';
 import type { Readable } from 'node:stream';
 import type { Actor } from '../domain/actor.js';
 import {
@@ -250,6 +251,9 @@ export async function createManualFinding(
         'CONFLICT',
         `manual findings are added during the review, not while ${submission.state}`,
       );
+    }
+    if (findCriterion(input.criterionId) === undefined) {
+      throw new AppError('UNPROCESSABLE', `no criterion ${input.criterionId} in the published catalog`);
     }
     const now = nowIso(ctx.clock);
     const row: FindingRow = {
