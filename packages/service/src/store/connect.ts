@@ -28,7 +28,10 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDatabase(target: DatabaseTarget): Promise<OpenDatabase> {
   const db = target.kind === 'sqlite' ? await sqlite(target.path) : await postgres(target);
   try {
-    await migrateToLatest(db as Kysely<unknown>);
+    await migrateToLatest(
+      db as Kysely<unknown>,
+      target.kind === 'postgres' ? (target.schema ?? 'public') : undefined,
+    );
   } catch (error) {
     await db.destroy();
     throw error;
