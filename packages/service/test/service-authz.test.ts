@@ -17,10 +17,6 @@ import {
 } from './helpers/runtime.js';
 import { buildWorld, type World } from './helpers/world.js';
 
-/** API routes: everything under /api/, /.well-known/ and the health check; the rest are web pages and assets. */
-export const isApiRoute = (url: string): boolean =>
-  url.startsWith('/api/') || url.startsWith('/.well-known/') || url === '/healthz';
-
 const PARTIES = ['public', 'own', 'other', 'assigned', 'unassigned', 'admin', 'officer'] as const;
 type Party = (typeof PARTIES)[number];
 type Expect = Readonly<Record<Party, number>>;

@@ -145,3 +145,7 @@ export async function seedCast(svc: TestService): Promise<Cast> {
 }
 
 export const bearer = (cast: Cast, user: User) => ({ authorization: `Bearer ${cast.tokens[user.id]}` });
+
+/** API routes: everything under /api/, /.well-known/ and the health check; the rest are web pages and assets. */
+export const isApiRoute = (url: string): boolean =>
+  url.startsWith('/api/') || url.startsWith('/.well-known/') || url === '/healthz';
