@@ -335,6 +335,31 @@ const ROWS: Row[] = [
     path: () => '/api/v1/audit/verification',
     expect: ADMIN_ONLY(200),
   },
+  // Public statistics (dashboard, CSV, charts) and the annual report to Congress (administrators).
+  {
+    method: 'GET',
+    url: '/api/v1/dashboard',
+    path: () => '/api/v1/dashboard?fiscalYear=2027',
+    expect: { public: 200, own: 200, other: 200, assigned: 200, unassigned: 200, admin: 200, officer: 200 },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/dashboard.csv',
+    path: () => '/api/v1/dashboard.csv?fiscalYear=2027',
+    expect: { public: 200, own: 200, other: 200, assigned: 200, unassigned: 200, admin: 200, officer: 200 },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/dashboard/charts/:table.svg',
+    path: () => '/api/v1/dashboard/charts/completion-status.svg?fiscalYear=2027',
+    expect: { public: 200, own: 200, other: 200, assigned: 200, unassigned: 200, admin: 200, officer: 200 },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/reports/annual',
+    path: () => '/api/v1/reports/annual?fiscalYear=2027&format=markdown',
+    expect: ADMIN_ONLY(200),
+  },
 ];
 
 describe.each(STORES)('authorisation matrix (%s)', (store) => {

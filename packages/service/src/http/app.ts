@@ -15,6 +15,7 @@ import { findingRoutes } from './routes/findings.js';
 import { identityRoutes } from './routes/identity.js';
 import { organisationRoutes } from './routes/organisations.js';
 import { reviewerRoutes } from './routes/reviewers.js';
+import { statisticsRoutes } from './routes/statistics.js';
 import { submissionRoutes } from './routes/submissions.js';
 import { ProblemSchema } from './schemas.js';
 
@@ -138,6 +139,7 @@ export async function buildApp(ctx: Context, options: HttpOptions = {}): Promise
   findingRoutes(app, ctx);
   reviewerRoutes(app, ctx);
   auditRoutes(app, ctx);
+  statisticsRoutes(app, ctx);
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
