@@ -22,6 +22,8 @@ import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
 import { recordDomainEvent, recordEvent } from './events.js';
 import { assignmentHistory } from './history.js';
+import { issueCompletionAttestation } from './outputs/attestations.js';
+import { requireApprovedSummary } from './outputs/summary.js';
 import { queueScanIfReady } from './scans.js';
 
 export interface Artifact {
@@ -341,6 +343,7 @@ export async function changeState(
       const result = transition(submission, action, origin.actor, now);
       if (!result.ok) throw domainRefusal(result.error.code, result.error.message);
       if (request.type === 'submit') await requireUploaded(tx, id, submission.revisions.length);
+      if (request.type === 'complete') await requireApprovedSummary(tx, id, submission.revisions.length);
       const next = result.value.submission;
       const updated = await tx
         .updateTable('submissions')
@@ -358,6 +361,8 @@ export async function changeState(
         throw new AppError('CONFLICT', 'the submission changed meanwhile; retry');
       await recordDomainEvent(tx, result.value.event, origin.where);
       if (request.type === 'submit') await queueScanIfReady(tx, ctx, id, next.revisions.length, now);
+      // Completion and its attestation commit together or not at all.
+      if (request.type === 'complete') await issueCompletionAttestation(tx, ctx, origin, id, now);
       const fresh = await tx
         .selectFrom('submissions')
         .selectAll()

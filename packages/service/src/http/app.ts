@@ -14,6 +14,7 @@ import { auditRoutes } from './routes/audit.js';
 import { findingRoutes } from './routes/findings.js';
 import { identityRoutes } from './routes/identity.js';
 import { organisationRoutes } from './routes/organisations.js';
+import { outputRoutes } from './routes/outputs.js';
 import { reviewerRoutes } from './routes/reviewers.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { submissionRoutes } from './routes/submissions.js';
@@ -139,6 +140,7 @@ export async function buildApp(ctx: Context, options: HttpOptions = {}): Promise
   findingRoutes(app, ctx);
   reviewerRoutes(app, ctx);
   auditRoutes(app, ctx);
+  outputRoutes(app, ctx, options.publicOrigin === undefined ? {} : { publicOrigin: options.publicOrigin });
   statisticsRoutes(app, ctx);
 
   app.addHook('onSend', async (_request, reply, payload) => {

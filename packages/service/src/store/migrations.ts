@@ -230,7 +230,86 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: Readonly<Record<string, Migration>> = { '0001-initial': initial };
+/** Program outputs: signing keys, public summaries, attestations, the registry and the revocation list. */
+const programOutputs: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('program_keys')
+      .addColumn('kid', text, (c) => c.primaryKey())
+      .addColumn('alg', text, (c) => c.notNull())
+      .addColumn('public_jwk', text, (c) => c.notNull())
+      .addColumn('private_blob', text, (c) => c.notNull())
+      .addColumn('wrapped_key', text, (c) => c.notNull())
+      .addColumn('activated_at', text, (c) => c.notNull())
+      .addColumn('retired_at', text)
+      .addColumn('current_slot', int, (c) => c.unique())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('public_summaries')
+      .addColumn('submission_id', text, (c) => c.notNull().references('submissions.id'))
+      .addColumn('revision', int, (c) => c.notNull())
+      .addColumn('state', text, (c) => c.notNull())
+      .addColumn('summary', text, (c) => c.notNull())
+      .addColumn('updated_at', text, (c) => c.notNull())
+      .addColumn('approved_by', text)
+      .addColumn('approved_at', text)
+      .addPrimaryKeyConstraint('public_summaries_pk', ['submission_id', 'revision'])
+      .execute();
+    await db.schema
+      .createTable('attestations')
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('submission_id', text, (c) => c.notNull().unique().references('submissions.id'))
+      .addColumn('revision', int, (c) => c.notNull())
+      .addColumn('registry_entry_id', text, (c) => c.notNull().unique())
+      .addColumn('kid', text, (c) => c.notNull().references('program_keys.kid'))
+      .addColumn('envelope', text, (c) => c.notNull())
+      .addColumn('issued_at', text, (c) => c.notNull())
+      .addColumn('expires_at', text, (c) => c.notNull())
+      .addColumn('revoked_at', text)
+      .addColumn('revocation_reason', text)
+      .addColumn('revocation_note', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('registry_entries')
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('submission_id', text, (c) => c.notNull().unique().references('submissions.id'))
+      .addColumn('revision', int, (c) => c.notNull())
+      .addColumn('vendor', text, (c) => c.notNull())
+      .addColumn('vendor_search', text, (c) => c.notNull())
+      .addColumn('model_name', text, (c) => c.notNull())
+      .addColumn('model_search', text, (c) => c.notNull())
+      .addColumn('model_version', text, (c) => c.notNull())
+      .addColumn('summary', text, (c) => c.notNull())
+      .addColumn('attestation_id', text, (c) => c.notNull().unique())
+      .addColumn('completed_at', text, (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('registry_entries_order')
+      .on('registry_entries')
+      .columns(['completed_at', 'id'])
+      .execute();
+    await db.schema
+      .createTable('registry_digests')
+      .addColumn('entry_id', text, (c) => c.notNull().references('registry_entries.id'))
+      .addColumn('sha256', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('registry_digests_pk', ['entry_id', 'sha256'])
+      .execute();
+    await db.schema.createIndex('registry_digests_sha256').on('registry_digests').column('sha256').execute();
+    await db.schema
+      .createTable('revocation_lists')
+      .addColumn('id', int, (c) => c.primaryKey())
+      .addColumn('issued_at', text, (c) => c.notNull())
+      .addColumn('envelope', text, (c) => c.notNull())
+      .execute();
+  },
+};
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+  '0002-program-outputs': programOutputs,
+};
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };
 

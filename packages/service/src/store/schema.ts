@@ -243,4 +243,90 @@ export interface Database {
   decisions: DecisionRow;
   audit_log: AuditRow;
   audit_tip: AuditTipRow;
+  program_keys: ProgramKeyRow;
+  public_summaries: PublicSummaryRow;
+  attestations: AttestationRow;
+  registry_entries: RegistryEntryRow;
+  registry_digests: RegistryDigestRow;
+  revocation_lists: RevocationListRow;
+}
+
+/** A program signing key (migration 0002-program-outputs). The private key is sealed, never in the row. */
+export interface ProgramKeyRow {
+  /** RFC 7638 thumbprint of the public key (the JWKS kid and DSSE keyid). */
+  kid: string;
+  /** EdDSA | ES256 */
+  alg: string;
+  /** The public JWK as JSON. */
+  public_jwk: string;
+  /** Blob key of the PKCS#8 PEM, encrypted in the blob store under its own data key. */
+  private_blob: string;
+  /** That data key, wrapped by the master key with the context `vacsrp/submission/program-key/<kid>`. */
+  wrapped_key: string;
+  /** Whole seconds: when the key may start signing (inclusive). */
+  activated_at: string;
+  /** Whole seconds: when it stopped (exclusive); null while current. */
+  retired_at: string | null;
+  /** 1 for the current key, null for retired ones; unique, so there is never a second current key. */
+  current_slot: number | null;
+  created_at: string;
+}
+
+/** The public summary of one revision: a draft on preview, frozen when an administrator approves it. */
+export interface PublicSummaryRow {
+  submission_id: string;
+  revision: number;
+  /** draft | approved */
+  state: string;
+  /** The PublicSummary as canonical JSON. */
+  summary: string;
+  updated_at: string;
+  approved_by: string | null;
+  approved_at: string | null;
+}
+
+export interface AttestationRow {
+  id: string;
+  submission_id: string;
+  revision: number;
+  registry_entry_id: string;
+  kid: string;
+  /** The DSSE envelope exactly as signed and published. */
+  envelope: string;
+  issued_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revocation_reason: string | null;
+  revocation_note: string | null;
+  created_at: string;
+}
+
+/** One completed review in the public registry: only published fields, denormalised for search. */
+export interface RegistryEntryRow {
+  id: string;
+  submission_id: string;
+  revision: number;
+  vendor: string;
+  /** Lower-cased vendor, for case-insensitive substring search. */
+  vendor_search: string;
+  model_name: string;
+  model_search: string;
+  model_version: string;
+  /** The approved PublicSummary as canonical JSON. */
+  summary: string;
+  attestation_id: string;
+  completed_at: string;
+}
+
+export interface RegistryDigestRow {
+  entry_id: string;
+  /** Lower-case hex SHA-256 of an attested artifact. */
+  sha256: string;
+}
+
+/** The signed revocation list as served (one row, id 1), re-signed on every revocation. */
+export interface RevocationListRow {
+  id: number;
+  issued_at: string;
+  envelope: string;
 }
