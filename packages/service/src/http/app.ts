@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Context } from '../app/context.js';
+import { webRoutes } from '../web/routes.js';
 import { installAuth } from './auth.js';
 import { problem, sendProblem, toProblem } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
@@ -140,6 +141,7 @@ export async function buildApp(ctx: Context, options: HttpOptions = {}): Promise
   findingRoutes(app, ctx);
   reviewerRoutes(app, ctx);
   auditRoutes(app, ctx);
+  webRoutes(app, ctx, { loginRateLimit: options.loginRateLimit ?? 10 });
   outputRoutes(app, ctx, options.publicOrigin === undefined ? {} : { publicOrigin: options.publicOrigin });
   statisticsRoutes(app, ctx);
 
