@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/store/audit.js';
-import { bearer, type Cast, STORES, seedCast, startTestService, type TestService } from './helpers/runtime.js';
+import {
+  bearer,
+  type Cast,
+  STORES,
+  seedCast,
+  startTestService,
+  type TestService,
+} from './helpers/runtime.js';
 import { reviewToFinalReport } from './outputs-fixture.js';
 
 describe.each(STORES)('program outputs (%s)', (store) => {
@@ -16,14 +23,23 @@ describe.each(STORES)('program outputs (%s)', (store) => {
   });
   afterAll(async () => svc?.close());
 
-  const call = async (user: Cast['admin'] | undefined, method: 'GET' | 'POST', url: string, body?: object) => {
+  const call = async (
+    user: Cast['admin'] | undefined,
+    method: 'GET' | 'POST',
+    url: string,
+    body?: object,
+  ) => {
     const res = await svc.app.inject({
       method,
       url,
       headers: user === undefined ? {} : bearer(cast, user),
       ...(body === undefined ? {} : { payload: body }),
     });
-    return { status: res.statusCode, res, json: res.headers['content-type']?.includes('json') ? res.json() : undefined };
+    return {
+      status: res.statusCode,
+      res,
+      json: res.headers['content-type']?.includes('json') ? res.json() : undefined,
+    };
   };
   const audited = async (what: string) =>
     (await readAudit(svc.ctx.db, { limit: 100_000 })).filter((e) => e.event.what === what).length;
@@ -44,7 +60,15 @@ describe.each(STORES)('program outputs (%s)', (store) => {
     })) {
       got[party] = (await call(user, 'GET', url)).status;
     }
-    expect(got).toEqual({ public: 401, own: 200, other: 404, assigned: 200, unassigned: 404, admin: 200, officer: 403 });
+    expect(got).toEqual({
+      public: 401,
+      own: 200,
+      other: 404,
+      assigned: 200,
+      unassigned: 404,
+      admin: 200,
+      officer: 403,
+    });
     expect(await audited('public-summary.previewed')).toBe(previews + 3);
 
     const draft = await call(cast.submitterA, 'GET', url);
@@ -72,7 +96,9 @@ describe.each(STORES)('program outputs (%s)', (store) => {
     // Not in the registry before completion; no attestation yet.
     const before = await call(undefined, 'GET', `/api/v1/registry?digest=sha256:${r.digests[0]}`);
     expect(before.json.entries).toEqual([]);
-    expect((await call(cast.submitterA, 'GET', `/api/v1/submissions/${r.submissionId}/attestation`)).status).toBe(404);
+    expect(
+      (await call(cast.submitterA, 'GET', `/api/v1/submissions/${r.submissionId}/attestation`)).status,
+    ).toBe(404);
 
     const done = await call(cast.admin, 'POST', `/api/v1/submissions/${r.submissionId}/transitions`, {
       action: 'complete',
@@ -85,7 +111,9 @@ describe.each(STORES)('program outputs (%s)', (store) => {
     expect(att.status).toBe(200);
     expect(att.json.status).toBe('valid');
     expect(att.json.revision).toBe(1);
-    expect((await call(cast.submitterB, 'GET', `/api/v1/submissions/${r.submissionId}/attestation`)).status).toBe(404);
+    expect(
+      (await call(cast.submitterB, 'GET', `/api/v1/submissions/${r.submissionId}/attestation`)).status,
+    ).toBe(404);
 
     const entry = await call(undefined, 'GET', `/api/v1/registry/${att.json.registryEntryId}`);
     expect(entry.status).toBe(200);
@@ -101,7 +129,9 @@ describe.each(STORES)('program outputs (%s)', (store) => {
     const made = [];
     for (const name of ['search-alpha', 'search-beta']) {
       const r = await reviewToFinalReport(svc, cast, { modelName: name });
-      expect((await call(cast.admin, 'POST', `/api/v1/submissions/${r.submissionId}/public-summary`)).status).toBe(200);
+      expect(
+        (await call(cast.admin, 'POST', `/api/v1/submissions/${r.submissionId}/public-summary`)).status,
+      ).toBe(200);
       const done = await call(cast.admin, 'POST', `/api/v1/submissions/${r.submissionId}/transitions`, {
         action: 'complete',
       });
@@ -109,9 +139,15 @@ describe.each(STORES)('program outputs (%s)', (store) => {
       made.push(r);
     }
     const [alpha, beta] = made as [(typeof made)[0], (typeof made)[0]];
-    const byDigest = await call(undefined, 'GET', `/api/v1/registry?digest=sha256:${beta.digests[1]!.toUpperCase()}`);
+    const byDigest = await call(
+      undefined,
+      'GET',
+      `/api/v1/registry?digest=sha256:${beta.digests[1]!.toUpperCase()}`,
+    );
     expect(byDigest.status).toBe(200);
-    expect(byDigest.json.entries.map((e: { model: { name: string } }) => e.model.name)).toEqual(['search-beta']);
+    expect(byDigest.json.entries.map((e: { model: { name: string } }) => e.model.name)).toEqual([
+      'search-beta',
+    ]);
     expect(
       (await call(undefined, 'GET', `/api/v1/registry?digest=sha256:${'0'.repeat(64)}`)).json.entries,
     ).toEqual([]);
@@ -121,7 +157,9 @@ describe.each(STORES)('program outputs (%s)', (store) => {
     expect((await call(undefined, 'GET', '/api/v1/registry?cursor=not-ours')).status).toBe(400);
 
     const byModel = await call(undefined, 'GET', '/api/v1/registry?model=SEARCH-ALPHA');
-    expect(byModel.json.entries.map((e: { model: { name: string } }) => e.model.name)).toEqual(['search-alpha']);
+    expect(byModel.json.entries.map((e: { model: { name: string } }) => e.model.name)).toEqual([
+      'search-alpha',
+    ]);
     // Search text is literal: LIKE wildcards match nothing but themselves.
     expect((await call(undefined, 'GET', '/api/v1/registry?model=search%25')).json.entries).toEqual([]);
     expect((await call(undefined, 'GET', '/api/v1/registry?model=search_alpha')).json.entries).toEqual([]);
