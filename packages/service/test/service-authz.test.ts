@@ -360,6 +360,69 @@ const ROWS: Row[] = [
     path: () => '/api/v1/reports/annual?fiscalYear=2027&format=markdown',
     expect: ADMIN_ONLY(200),
   },
+  // Program outputs: well-known keys and revocations, the public registry, summaries, reports, attestations.
+  {
+    method: 'GET',
+    url: '/.well-known/vacsrp/jwks.json',
+    path: () => '/.well-known/vacsrp/jwks.json',
+    expect: { public: 200, own: 200, other: 200, assigned: 200, unassigned: 200, admin: 200, officer: 200 },
+  },
+  {
+    method: 'GET',
+    url: '/.well-known/vacsrp/revocations.json',
+    path: () => '/.well-known/vacsrp/revocations.json',
+    expect: { public: 200, own: 200, other: 200, assigned: 200, unassigned: 200, admin: 200, officer: 200 },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/registry',
+    path: () => '/api/v1/registry?vendor=org&limit=5',
+    expect: { public: 200, own: 200, other: 200, assigned: 200, unassigned: 200, admin: 200, officer: 200 },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/registry/:entryId',
+    path: () => `/api/v1/registry/${randomUUID()}`,
+    expect: { public: 404, own: 404, other: 404, assigned: 404, unassigned: 404, admin: 404, officer: 404 },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/submissions/:id/public-summary',
+    path: (w) => `/api/v1/submissions/${w.submissionId}/public-summary`,
+    expect: CONFIDENTIAL,
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/submissions/:id/public-summary',
+    path: (w) => `/api/v1/submissions/${w.submissionId}/public-summary`,
+    expect: { public: 401, own: 403, other: 404, assigned: 403, unassigned: 404, admin: 409, officer: 403 },
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/submissions/:id/revisions/:revision/report',
+    path: (w) => `/api/v1/submissions/${w.submissionId}/revisions/1/report?format=json`,
+    expect: CONFIDENTIAL,
+  },
+  {
+    method: 'GET',
+    url: '/api/v1/submissions/:id/attestation',
+    path: (w) => `/api/v1/submissions/${w.submissionId}/attestation`,
+    expect: { public: 401, own: 404, other: 404, assigned: 404, unassigned: 404, admin: 404, officer: 403 },
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/attestations/:id/revocation',
+    path: () => `/api/v1/attestations/${randomUUID()}/revocation`,
+    body: () => ({ reason: 'issued-in-error' }),
+    expect: ADMIN_ONLY(404),
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/program-keys/rotation',
+    path: () => '/api/v1/program-keys/rotation',
+    body: () => ({}),
+    expect: ADMIN_ONLY(201),
+  },
 ];
 
 describe.each(STORES)('authorisation matrix (%s)', (store) => {
