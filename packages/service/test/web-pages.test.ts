@@ -333,6 +333,43 @@ const ROWS: Row[] = [
     path: () => '/admin/audit/verification',
     expect: ADMIN_ONLY(200),
   },
+  {
+    method: 'GET',
+    url: '/submissions/:id/summary',
+    path: (w) => `/submissions/${w.submissionId}/summary`,
+    expect: CONFIDENTIAL,
+  },
+  {
+    method: 'POST',
+    url: '/submissions/:id/summary/approval',
+    path: (w) => `/submissions/${w.submissionId}/summary/approval`,
+    expect: {
+      public: SIGN_IN_POST,
+      own: 403,
+      other: 404,
+      assigned: 403,
+      unassigned: 404,
+      // Findings are issued, not yet the final report: the refusal goes back to the preview.
+      admin: '303 /submissions/:id/summary',
+      officer: 403,
+    },
+  },
+  {
+    method: 'POST',
+    url: '/attestations/:id/revocation',
+    path: () => `/attestations/${randomUUID()}/revocation`,
+    form: () => ({ reason: 'superseded' }),
+    expect: ADMIN_ONLY(404, SIGN_IN_POST),
+  },
+  { method: 'GET', url: '/registry', path: () => '/registry?vendor=Org', expect: ALL(200) },
+  { method: 'GET', url: '/registry/:entryId', path: () => `/registry/${randomUUID()}`, expect: ALL(404) },
+  {
+    method: 'GET',
+    url: '/registry/:entryId/attestation.json',
+    path: () => `/registry/${randomUUID()}/attestation.json`,
+    expect: ALL(404),
+  },
+  { method: 'GET', url: '/dashboard', path: () => '/dashboard', expect: ALL(200) },
   { method: 'GET', url: '/assets/uswds/*', path: () => '/assets/uswds/css/uswds.min.css', expect: ALL(200) },
   { method: 'GET', url: '/assets/web/:name', path: () => '/assets/web/site.css', expect: ALL(200) },
 ];

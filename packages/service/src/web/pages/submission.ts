@@ -17,6 +17,15 @@ import {
   readEvidence,
   resolve,
 } from '../../app/findings.js';
+import {
+  type AttestationView,
+  getAttestation,
+  MAX_REVOCATION_NOTE,
+  REVOCATION_REASONS,
+  revokeAttestation,
+} from '../../app/outputs/attestations.js';
+import type { REPORT_FORMATS } from '../../app/outputs/report.js';
+import { APPROVABLE_STATES, approvePublicSummary, previewPublicSummary } from '../../app/outputs/summary.js';
 import { history } from '../../app/reviewers.js';
 import { listScans } from '../../app/scans.js';
 import {
@@ -33,9 +42,11 @@ import type { FindingAction, FindingState, Severity } from '../../domain/finding
 import { TERMINAL_STATES } from '../../domain/submission.js';
 import { origin } from '../../http/auth.js';
 import { EMPTY, type Html, html } from '../html.js';
+import { redirect } from '../kit.js';
 import { alert, csrfField, type NavItem } from '../layout.js';
 import { formatBytes, STATE_LABEL, severityTag, stateTag, stepIndicator, when } from '../parts.js';
 import { attempt, choice, formOf, idParam, queryOf, text, view } from '../view.js';
+import { summaryView } from './public.js';
 import { submissionTable } from './submitter.js';
 
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -65,12 +76,44 @@ const ACTION_LABEL: Readonly<Record<TransitionRequest['type'], string>> = {
   complete: 'Complete the review',
   withdraw: 'Withdraw the submission',
 };
+const REPORT_LABEL: Readonly<Record<(typeof REPORT_FORMATS)[number], string>> = {
+  json: 'JSON',
+  html: 'HTML (self-contained)',
+  pdf: 'PDF',
+  'oscal-assessment-results': 'OSCAL assessment results',
+  'oscal-poam': 'OSCAL plan of action and milestones',
+};
+
+function attestationSection(a: AttestationView, actor: Actor, csrf: string): Html {
+  return html`<h2>Attestation</h2>
+    <table class="usa-table usa-table--borderless" id="attestation"><caption>The completion attestation</caption><tbody>
+      <tr><th scope="row">Status</th><td>${a.status}</td></tr>
+      <tr><th scope="row">Issued</th><td>${when(a.issuedAt)}</td></tr>
+      <tr><th scope="row">Expires</th><td>${when(a.expiresAt)}</td></tr>
+      <tr><th scope="row">Registry entry</th><td><a class="usa-link" href="/registry/${a.registryEntryId}">Public registry entry</a></td></tr>
+    </tbody></table>
+    ${
+      actor.role === 'administrator' && a.status !== 'revoked'
+        ? html`<form class="usa-form" method="post" action="/attestations/${a.id}/revocation">${csrfField(csrf)}
+          <fieldset class="usa-fieldset"><legend class="usa-legend">Revoke the attestation</legend>
+            <label class="usa-label" for="revoke-reason">Reason</label>
+            <select class="usa-select" id="revoke-reason" name="reason">${REVOCATION_REASONS.map((r) => html`<option value="${r}">${r}</option>`)}</select>
+            <label class="usa-label" for="revoke-note">Public note (optional)</label>
+            <textarea class="usa-textarea" id="revoke-note" name="note" rows="2" maxlength="${MAX_REVOCATION_NOTE}"></textarea>
+            <button class="usa-button usa-button--secondary" type="submit">Revoke</button></fieldset></form>`
+        : EMPTY
+    }`;
+}
+
 /** The evidence viewer shows text files up to this size inline; larger or binary files are downloaded. */
 const MAX_INLINE_EVIDENCE = 512 * 1024;
 
 /** The side navigation of a submission, by role. */
 export function submissionSide(s: SubmissionView, actor: Actor): { heading: string; items: NavItem[] } {
-  const items: NavItem[] = [{ label: 'Overview and findings', href: `/submissions/${s.id}` }];
+  const items: NavItem[] = [
+    { label: 'Overview and findings', href: `/submissions/${s.id}` },
+    { label: 'Public summary preview', href: `/submissions/${s.id}/summary` },
+  ];
   if (actor.role === 'submitter') {
     items.push({ label: 'Artifacts and upload', href: `/submissions/${s.id}/upload` });
     items.push({ label: 'New revision', href: `/submissions/${s.id}/revisions/new` });
@@ -244,6 +287,7 @@ export function submissionPages(web: FastifyInstance, ctx: Context): void {
       { at: s.updatedAt, text: html`<strong>Now: ${STATE_LABEL[s.state]}</strong>` },
     ];
     const riskAccepted = findings.filter((f) => f.state === 'risk-accepted');
+    const attestation = s.state === 'completed' ? await getAttestation(ctx, o, id) : undefined;
     const decided = decisions.some((d) => d.revision === s.currentRevision);
     return view(
       request,
@@ -308,6 +352,63 @@ export function submissionPages(web: FastifyInstance, ctx: Context): void {
         to: back,
         text: `${ACTION_LABEL[action]}: done. The submission is now ${STATE_LABEL[s.state].toLowerCase()}.`,
       };
+    });
+  });
+
+  web.get('/submissions/:id/summary', { config: { access: 'user' } }, async (request, reply) => {
+    const id = idParam(request);
+    const o = origin(request);
+    const s = await getSubmission(ctx, o, id);
+    const preview = await previewPublicSummary(ctx, o, id);
+    return view(
+      request,
+      reply,
+      `Public summary: ${s.modelName}`,
+      (csrf) => html`<h1>Public summary: ${s.modelName} ${s.modelVersion}</h1>
+        ${
+          preview.state === 'approved'
+            ? alert(
+                'success',
+                html`Approved ${when(preview.approvedAt)}; the registry publishes exactly this once the review completes.`,
+                'Approved',
+              )
+            : alert(
+                'info',
+                html`A preview of revision ${preview.revision}, derived from the review as it stands. Nothing is public until an administrator approves it and the review completes.`,
+                'Draft',
+              )
+        }
+        ${
+          o.actor.role === 'administrator' && preview.state === 'draft' && APPROVABLE_STATES.includes(s.state)
+            ? html`<form method="post" action="/submissions/${s.id}/summary/approval">${csrfField(csrf)}
+                <button class="usa-button" type="submit">Approve this public summary</button></form>`
+            : EMPTY
+        }
+        ${summaryView(preview.summary)}`,
+      { side: submissionSide(s, o.actor) },
+    );
+  });
+
+  web.post('/submissions/:id/summary/approval', { config: { access: 'user' } }, async (request, reply) => {
+    const id = idParam(request);
+    return attempt(reply, `/submissions/${id}/summary`, async () => {
+      await approvePublicSummary(ctx, origin(request), id);
+      return { to: `/submissions/${id}/summary`, text: 'The public summary is approved.' };
+    });
+  });
+
+  web.post('/attestations/:id/revocation', { config: { access: 'user' } }, async (request, reply) => {
+    const id = idParam(request);
+    const form = formOf(request);
+    const a = await revokeAttestation(ctx, origin(request), id, {
+      reason: choice(form, 'reason', 'reason', REVOCATION_REASONS),
+      ...(text(form, 'note', 'The note', MAX_REVOCATION_NOTE, false).trim() === ''
+        ? {}
+        : { note: text(form, 'note', 'The note', MAX_REVOCATION_NOTE, false) }),
+    });
+    return redirect(reply, `/submissions/${a.submissionId}`, {
+      kind: 'success',
+      text: 'The attestation is revoked.',
     });
   });
 
