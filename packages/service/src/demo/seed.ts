@@ -9,6 +9,7 @@ import type { Context, Origin } from '../app/context.js';
 import { addEvidence, comment, createManualFinding, decide, resolve } from '../app/findings.js';
 import { actorOf, createUser, type User, type UserRole } from '../app/identity.js';
 import { createOrganisation, type NewOrganisation } from '../app/organisations.js';
+import { approvePublicSummary } from '../app/outputs/summary.js';
 import { assignReviewer, declare } from '../app/reviewers.js';
 import { changeState, createRevision, createSubmission, listArtifacts } from '../app/submissions.js';
 import { appendUpload } from '../app/uploads.js';
@@ -160,6 +161,8 @@ export async function seedDemo(ctx: Context, runJobs: () => Promise<void>): Prom
   await changeState(ctx, r1, done.id, { type: 'sign-off' });
   await changeState(ctx, r2, done.id, { type: 'sign-off' });
   await changeState(ctx, admin, done.id, { type: 'issue-final-report' });
+  // Completion needs the approved public summary; it issues the attestation and the registry entry.
+  await approvePublicSummary(ctx, admin, done.id);
   await changeState(ctx, admin, done.id, { type: 'complete' });
 
   // 2. A review in progress, and 3. a draft waiting for its uploads.

@@ -210,11 +210,14 @@ export async function buildConfidentialReview(
   if (submission === undefined) throw notFound('submission');
   const rev = await db
     .selectFrom('revisions')
-    .select(['number', 'created_at'])
+    .select(['number', 'created_at', 'manifest'])
     .where('submission_id', '=', submissionId)
     .where('number', '=', revision)
     .executeTakeFirst();
   if (rev === undefined) throw notFound('revision');
+  // A remediation revision may carry a new model version; the submission row keeps the first one.
+  const declared = (parseJson(rev.manifest) as { model?: { version?: unknown } } | null)?.model?.version;
+  const modelVersion = typeof declared === 'string' && declared !== '' ? declared : submission.model_version;
 
   const artifacts = await db
     .selectFrom('artifacts')
@@ -356,7 +359,7 @@ export async function buildConfidentialReview(
       id: submissionId,
       revision,
       modelName: submission.model_name,
-      modelVersion: submission.model_version,
+      modelVersion,
       vendor: submission.vendor,
       state: submission.state,
     },
