@@ -10,6 +10,7 @@ import { registerBomCommand } from './commands/bom.js';
 import { registerCriteriaCommand } from './commands/criteria.js';
 import { DEFAULT_DEMO_DIR, runDemo } from './commands/demo.js';
 import { registerManifestCommands } from './commands/manifest.js';
+import { registerReportCommand } from './commands/report.js';
 import { FORMATS, runScan, type ScanDeps, type ScanFlags } from './commands/scan.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerSignCommands } from './commands/sign.js';
@@ -137,6 +138,7 @@ export function buildProgram(deps: CliDeps, setExitCode: (code: number) => void)
   registerBomCommand(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
   registerVerifyCommand(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
   registerServeCommands(program, { stdout: deps.stdout, stderr: deps.stderr, env: deps.env, setExitCode });
+  registerReportCommand(program, { stdout: deps.stdout, stderr: deps.stderr, env: deps.env, setExitCode });
   registerManifestCommands(program, {
     stdout: deps.stdout,
     stderr: deps.stderr,

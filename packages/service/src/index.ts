@@ -6,6 +6,18 @@ export type { Context, Origin } from './app/context.js';
 export { AppError } from './app/context.js';
 export { actorOf, createToken, createUser, USER_ROLES, type User, type UserRole } from './app/identity.js';
 export { createOrganisation, ORGANISATION_TYPES, SIZE_BANDS } from './app/organisations.js';
+export {
+  ANNUAL_REPORT_FORMATS,
+  type AnnualReportFile,
+  type AnnualReportFormat,
+  annualReportFor,
+  currentFiscalYear,
+  dashboardFor,
+  isStatisticsFiscalYear,
+  programRecords,
+  STATISTICS_FISCAL_YEARS,
+  StatisticsError,
+} from './app/statistics.js';
 export * as blobs from './blobs/index.js';
 export * as dashboard from './dashboard/index.js';
 export { DEMO_LOGINS, DEMO_PASSWORD, type DemoProgram, seedDemo } from './demo/seed.js';
