@@ -24,7 +24,7 @@ import {
   REVOCATION_REASONS,
   revokeAttestation,
 } from '../../app/outputs/attestations.js';
-import type { REPORT_FORMATS } from '../../app/outputs/report.js';
+import { REPORT_FORMATS } from '../../app/outputs/report.js';
 import { APPROVABLE_STATES, approvePublicSummary, previewPublicSummary } from '../../app/outputs/summary.js';
 import { history } from '../../app/reviewers.js';
 import { listScans } from '../../app/scans.js';
@@ -336,7 +336,15 @@ export function submissionPages(web: FastifyInstance, ctx: Context): void {
           <tbody>${artifacts.map(
             (a) =>
               html`<tr><th scope="row">${a.path}</th><td class="web-digest">${a.sha256}</td><td>${formatBytes(a.size)}</td><td>${a.state}</td></tr>`,
-          )}</tbody></table>`,
+          )}</tbody></table>
+        <h2>Confidential report</h2>
+        <p>The review report of revision ${s.currentRevision}, for your organisation, its reviewers and the program only. Every download is recorded.</p>
+        <ul class="usa-list" id="report-downloads">${REPORT_FORMATS.map(
+          (f) =>
+            html`<li><a class="usa-link" href="/api/v1/submissions/${s.id}/revisions/${s.currentRevision}/report?format=${f}" download>${REPORT_LABEL[f]}</a></li>`,
+        )}</ul>
+        <p><a class="usa-link" href="/submissions/${s.id}/summary">Preview the public summary</a></p>
+        ${attestation === undefined ? EMPTY : attestationSection(attestation, o.actor, csrf)}`,
       { side: submissionSide(s, o.actor) },
     );
   });
