@@ -20,6 +20,7 @@ import { assignReviewer } from '../src/app/reviewers.js';
 import {
   annualReportFor,
   atlasTechniquesOf,
+  clearStatisticsCache,
   programRecords,
   publishedSector,
   publishedSizeBand,
@@ -454,8 +455,15 @@ describe.each(STORES)('program records from the store (%s)', (store) => {
       expect(e.code).toBe('INVALID_RECORDS');
       expect(e.issues).toContainEqual({ code: 'STATE_MISMATCH', where: `submission ${orphan}: submittedAt` });
       expect(e.message).toContain(orphan);
+      // The public route fails as an internal error and says nothing about the row.
+      clearStatisticsCache(ctx);
+      const res = await svc.app.inject({ method: 'GET', url: '/api/v1/dashboard?fiscalYear=2027' });
+      expect(res.statusCode).toBe(500);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body).not.toContain(orphan);
     } finally {
       await ctx.db.deleteFrom('submissions').where('id', '=', orphan).execute();
+      clearStatisticsCache(ctx);
     }
   });
 
