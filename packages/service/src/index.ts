@@ -40,3 +40,4 @@ export {
 } from './runtime/service.js';
 export { readAudit, verifyAudit } from './store/audit.js';
 export * as publicSummary from './summary/index.js';
+export * as outputs from './app/outputs/index.js';
