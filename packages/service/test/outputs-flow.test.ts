@@ -181,6 +181,38 @@ describe.each(STORES)('program outputs (%s)', (store) => {
     expect(alpha.submissionId).not.toBe(beta.submissionId);
   });
 
+  it('documents every output route in the OpenAPI document, with resolvable references', async () => {
+    const res = await call(undefined, 'GET', '/api/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = res.json as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+      components?: { schemas?: Record<string, unknown> };
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    const expected: [string, string][] = [
+      ['/.well-known/vacsrp/jwks.json', 'get'],
+      ['/.well-known/vacsrp/revocations.json', 'get'],
+      ['/api/v1/registry', 'get'],
+      ['/api/v1/registry/{entryId}', 'get'],
+      ['/api/v1/submissions/{id}/public-summary', 'get'],
+      ['/api/v1/submissions/{id}/public-summary', 'post'],
+      ['/api/v1/submissions/{id}/revisions/{revision}/report', 'get'],
+      ['/api/v1/submissions/{id}/attestation', 'get'],
+      ['/api/v1/attestations/{id}/revocation', 'post'],
+      ['/api/v1/program-keys/rotation', 'post'],
+    ];
+    for (const [path, method] of expected) {
+      const op = doc.paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(Object.keys(op?.responses ?? {}).length, `${method} ${path}`).toBeGreaterThan(1);
+    }
+    const text = JSON.stringify(doc);
+    for (const m of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
+      expect(doc.components?.schemas?.[m[1]!], m[1]).toBeDefined();
+    }
+  });
+
   it('approval waits for the final report', async () => {
     const { buildWorld } = await import('./helpers/world.js');
     const w = await buildWorld(svc, cast);
