@@ -6,6 +6,7 @@ export type { Context, Origin } from './app/context.js';
 export { AppError } from './app/context.js';
 export { actorOf, createToken, createUser, USER_ROLES, type User, type UserRole } from './app/identity.js';
 export { createOrganisation, ORGANISATION_TYPES, SIZE_BANDS } from './app/organisations.js';
+export * as outputs from './app/outputs/index.js';
 export {
   ANNUAL_REPORT_FORMATS,
   type AnnualReportFile,
@@ -40,4 +41,3 @@ export {
 } from './runtime/service.js';
 export { readAudit, verifyAudit } from './store/audit.js';
 export * as publicSummary from './summary/index.js';
-export * as outputs from './app/outputs/index.js';

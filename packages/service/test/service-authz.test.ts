@@ -9,6 +9,7 @@ import { actorOf, createToken } from '../src/app/identity.js';
 import { demoPackage } from '../src/demo/package.js';
 import {
   type Cast,
+  isApiRoute,
   PASSWORD,
   STORES,
   seedCast,

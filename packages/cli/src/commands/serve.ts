@@ -55,6 +55,12 @@ interface ServeFlags {
 }
 
 export function registerServeCommands(program: Command, deps: ServeCommandDeps): void {
+  /** One line per failed job attempt (the job is retried with back-off, or marked failed). */
+  const logJobError = (err: unknown, job: { id: string; kind: string; attempt: number }) => {
+    deps.stderr.write(
+      `job ${job.kind || '(queue)'} ${job.id} attempt ${job.attempt} failed: ${messageOf(err)}\n`,
+    );
+  };
   const fail = (err: unknown, code: number = SERVE_EXIT.failed) => {
     deps.stderr.write(errorLine(messageOf(err)));
     deps.setExitCode(code);
@@ -87,7 +93,7 @@ export function registerServeCommands(program: Command, deps: ServeCommandDeps):
           },
           deps.env as NodeJS.ProcessEnv,
         );
-        running = await svc.startService(config);
+        running = await svc.startService({ ...config, onJobError: logJobError });
       } catch (err) {
         return fail(err, err instanceof svc.ConfigError ? SERVE_EXIT.usage : SERVE_EXIT.failed);
       }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type ProgressEvent, type ScanReport, scan } from '@vacsrp/scanner';
@@ -212,6 +212,12 @@ export async function runScanJob(
     return;
   }
 
+  // This worker holds the job's lease: any other working directory of this scan belongs to an
+  // attempt that died (killed worker), and holds decrypted artifacts, so it goes first.
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
+  for (const entry of await readdir(workDir)) {
+    if (entry.startsWith(`${scanId}-`)) await rm(join(workDir, entry), { recursive: true, force: true });
+  }
   const dir = join(workDir, `${scanId}-${randomUUID()}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);

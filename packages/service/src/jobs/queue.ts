@@ -152,8 +152,9 @@ export function startWorker(options: WorkerOptions): Worker {
   const schedule = (ms: number) => {
     if (stopped) return;
     if (timer !== undefined) clearTimeout(timer);
+    // Not unref'd: a worker keeps its process alive until stop() (a `vacsrp worker` with SQLite has
+    // no other open handle).
     timer = setTimeout(() => void look(), ms);
-    timer.unref();
   };
 
   const settleIdle = async () => {

@@ -73,9 +73,18 @@ export function configFrom(flags: ConfigFlags, env: NodeJS.ProcessEnv): ServiceC
       'the public origin is scheme://host[:port] with no path, e.g. https://review.example.gov',
     );
   }
+  const pgSchema = env.VACSRP_DATABASE_SCHEMA === '' ? undefined : env.VACSRP_DATABASE_SCHEMA;
+  if (pgSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(pgSchema)) {
+    throw new ConfigError('VACSRP_DATABASE_SCHEMA must be a lowercase PostgreSQL identifier');
+  }
+  const lease = optionalInt(env.VACSRP_JOB_LEASE_MS, 'VACSRP_JOB_LEASE_MS', 500, 3_600_000);
+  const poll = optionalInt(env.VACSRP_JOB_POLL_MS, 'VACSRP_JOB_POLL_MS', 10, 60_000);
   return {
     dataDir,
+    ...(lease === undefined ? {} : { jobLeaseMs: lease }),
+    ...(poll === undefined ? {} : { jobPollMs: poll }),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    ...(pgSchema === undefined ? {} : { pgSchema }),
     masterKey,
     host: flags.host ?? env.HOST ?? '127.0.0.1',
     port: Number(portText),
@@ -86,4 +95,12 @@ export function configFrom(flags: ConfigFlags, env: NodeJS.ProcessEnv): ServiceC
     logger: false,
     trustProxy: env.VACSRP_TRUST_PROXY === '1',
   };
+}
+
+function optionalInt(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,10}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
 }
