@@ -34,6 +34,7 @@ export type AppErrorCode =
   | 'INVALID'
   | 'CONFLICT'
   | 'TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
   | 'UNPROCESSABLE';
 

@@ -120,7 +120,15 @@ export async function appendUpload(
           offset: error.received ?? 0,
         });
       case 'TOO_LARGE':
-        throw new AppError('TOO_LARGE', `the artifact is declared as ${size} bytes`, { reason: error.code });
+        // More bytes than the manifest declares: nothing of this upload can be right.
+        await ctx.storage.abort(artifact.id);
+        throw new AppError(
+          'TOO_LARGE',
+          `the artifact is declared as ${size} bytes; upload again from byte 0`,
+          {
+            reason: error.code,
+          },
+        );
       case 'DIGEST_MISMATCH':
       case 'SIZE_MISMATCH':
         await ctx.storage.abort(artifact.id);

@@ -252,6 +252,12 @@ export function submissionRoutes(app: FastifyInstance, ctx: Context): void {
     '/api/v1/artifacts/:id/upload',
     {
       config: { access: 'user' },
+      // Before the body is read: anything but raw bytes is refused unread.
+      onRequest: async (request) => {
+        if (request.headers['content-type']?.split(';')[0]?.trim() !== UPLOAD_MEDIA_TYPE) {
+          throw new AppError('UNSUPPORTED_MEDIA_TYPE', `send the bytes as ${UPLOAD_MEDIA_TYPE}`);
+        }
+      },
       schema: {
         tags: ['artifacts'],
         summary: `Append bytes at Upload-Offset (body ${UPLOAD_MEDIA_TYPE}); the last byte completes and verifies the artifact`,
@@ -264,9 +270,6 @@ export function submissionRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      if (request.headers['content-type']?.split(';')[0]?.trim() !== UPLOAD_MEDIA_TYPE) {
-        throw new AppError('INVALID', `send the bytes as ${UPLOAD_MEDIA_TYPE}`);
-      }
       const offset = Number(request.headers['upload-offset']);
       const state = await appendUpload(
         ctx,
