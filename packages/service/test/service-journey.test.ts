@@ -229,10 +229,10 @@ describe.each(STORES)('the review journey (%s)', (store) => {
       ).json.state,
     ).toBe('final-report');
     // Completion needs the public summary approved first; then it issues the attestation.
-    const early = await call(cast.admin, 'POST', `/api/v1/submissions/${id}/transitions`, {
+    const unapproved = await call(cast.admin, 'POST', `/api/v1/submissions/${id}/transitions`, {
       action: 'complete',
     });
-    expect(early.status).toBe(409);
+    expect(unapproved.status).toBe(409);
     expect((await call(cast.admin, 'POST', `/api/v1/submissions/${id}/public-summary`)).status).toBe(200);
     expect(
       (await call(cast.admin, 'POST', `/api/v1/submissions/${id}/transitions`, { action: 'complete' })).json

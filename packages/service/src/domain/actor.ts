@@ -32,6 +32,8 @@ export interface ObjectRef {
     | 'evidence'
     | 'declaration'
     | 'report'
+    | 'attestation'
+    | 'program-key'
     | 'audit';
   readonly id: string;
 }
