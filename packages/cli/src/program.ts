@@ -14,6 +14,7 @@ import { registerReportCommand } from './commands/report.js';
 import { FORMATS, runScan, type ScanDeps, type ScanFlags } from './commands/scan.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerSignCommands } from './commands/sign.js';
+import { registerSubmitCommands } from './commands/submit.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { EXIT } from './exit-codes.js';
 import { errorLine, messageOf } from './output.js';
@@ -138,6 +139,7 @@ export function buildProgram(deps: CliDeps, setExitCode: (code: number) => void)
   registerBomCommand(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
   registerVerifyCommand(program, { stdout: deps.stdout, stderr: deps.stderr, setExitCode });
   registerServeCommands(program, { stdout: deps.stdout, stderr: deps.stderr, env: deps.env, setExitCode });
+  registerSubmitCommands(program, { stdout: deps.stdout, stderr: deps.stderr, env: deps.env, setExitCode });
   registerReportCommand(program, { stdout: deps.stdout, stderr: deps.stderr, env: deps.env, setExitCode });
   registerManifestCommands(program, {
     stdout: deps.stdout,

@@ -21,6 +21,7 @@ export {
 } from './app/statistics.js';
 export * as blobs from './blobs/index.js';
 export * as dashboard from './dashboard/index.js';
+export { type DemoPackage, demoPackage } from './demo/package.js';
 export { DEMO_LOGINS, DEMO_PASSWORD, type DemoProgram, seedDemo } from './demo/seed.js';
 export * as disclosure from './disclosure/index.js';
 export * from './domain/actor.js';
