@@ -82,7 +82,8 @@ function call(
       res.setEncoding('utf8');
       res.on('data', (d: string) => {
         text += d;
-        if (text.length > MAX_RESPONSE_BYTES) req.destroy(new Error('the service answered with too much data'));
+        if (text.length > MAX_RESPONSE_BYTES)
+          req.destroy(new Error('the service answered with too much data'));
       });
       res.on('error', reject);
       res.on('end', () => {
@@ -372,16 +373,14 @@ Exit codes:
             severity: string;
             state: string;
           }[];
-          const count = (key: 'severity' | 'state') =>
-            Object.entries(
-              findings.reduce<Record<string, number>>(
-                (m, f) => ({ ...m, [f[key]]: (m[f[key]] ?? 0) + 1 }),
-                {},
-              ),
-            )
-              .sort()
+          const count = (key: 'severity' | 'state') => {
+            const tally = new Map<string, number>();
+            for (const f of findings) tally.set(f[key], (tally.get(f[key]) ?? 0) + 1);
+            return [...tally]
+              .sort(([a], [b]) => (a < b ? -1 : 1))
               .map(([k, n]) => `${k} ${n}`)
               .join(', ');
+          };
           if (flags.format === 'json')
             deps.stdout.write(`${JSON.stringify({ submission: s, scans, findings })}\n`);
           else {
