@@ -52,7 +52,6 @@ const RULES = {
       'better-sqlite3',
       'pg',
       '@node-rs/argon2',
-      'graphile-worker',
       'pdfmake',
       'vega',
       'vega-lite',

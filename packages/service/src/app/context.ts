@@ -12,12 +12,6 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Something that runs queued work; the embedded queue and graphile-worker both fit. */
-export interface JobQueue {
-  /** Queues a job inside the caller's transaction when the queue shares the database. */
-  enqueue(job: { kind: string; payload: Record<string, unknown>; dedupeKey: string }): Promise<void>;
-}
-
 export interface Context {
   readonly db: Kysely<Database>;
   readonly dialect: 'sqlite' | 'postgres';
