@@ -4,7 +4,8 @@ import { AppError, type AppErrorCode } from '../app/context.js';
 
 export const PROBLEM_TYPE_BASE = 'https://vacsrp.dev/problems/';
 
-const STATUS: Record<AppErrorCode, number> = {
+/** The HTTP status of each refusal code (the web pages use the same table). */
+export const STATUS_OF_CODE: Readonly<Record<AppErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -65,7 +66,7 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
 export function toProblem(error: unknown, request: FastifyRequest): Problem {
   if (error instanceof AppError) {
     return {
-      ...problem(STATUS[error.code], error.code, error.detail, error.extra),
+      ...problem(STATUS_OF_CODE[error.code], error.code, error.detail, error.extra),
       instance: request.url.split('?')[0],
     };
   }

@@ -10,6 +10,7 @@ import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type Context } from '../app/context.js';
+import { STATUS_OF_CODE } from '../http/problem.js';
 import { OWN_ASSETS } from './assets.js';
 import { html } from './html.js';
 import { CSRF_FIELD, checkCsrf, SECURITY_HEADERS, signInFor } from './kit.js';
@@ -45,16 +46,7 @@ const STATUS_PAGES: Readonly<Record<number, { title: string; text: string }>> = 
   500: { title: 'Something went wrong', text: 'An unexpected error occurred; it has been logged.' },
 };
 
-const STATUS_OF: Readonly<Record<AppError['code'], number>> = {
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  INVALID: 400,
-  CONFLICT: 409,
-  TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  UNPROCESSABLE: 422,
-};
+const STATUS_OF = STATUS_OF_CODE;
 
 function statusPage(request: FastifyRequest, reply: FastifyReply, status: number, detail?: string) {
   const page = STATUS_PAGES[status] ?? STATUS_PAGES[500]!;
@@ -75,9 +67,8 @@ export function webRoutes(app: FastifyInstance, ctx: Context, options: WebOption
     await web.register(formbody, { bodyLimit: 64 * 1024 });
     await web.register(fastifyStatic, { root: uswdsDist(), serve: false });
 
-    web.addHook('onSend', async (request, reply, payload) => {
+    web.addHook('onSend', async (_request, reply, payload) => {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
-      if (request.url.startsWith('/assets/')) reply.header('cache-control', 'public, max-age=3600');
       return payload;
     });
 
