@@ -11,12 +11,13 @@ import { pipeline } from 'node:stream/promises';
 import { type ProgressEvent, type ScanReport, scan } from '@vacsrp/scanner';
 import type { Transaction } from 'kysely';
 import type { Actor } from '../domain/actor.js';
+import { type Finding, resolveFinding } from '../domain/findings.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { Db } from '../store/audit.js';
 import type { Database, ScanRow } from '../store/schema.js';
 import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso } from './context.js';
-import { recordEvent } from './events.js';
+import { recordDomainEvent, recordEvent } from './events.js';
 
 export const SCAN_JOB = 'scan-revision';
 export const SCAN_TIMEOUT_MS = 60 * 60_000;
@@ -340,6 +341,7 @@ async function storeResults(
         findings: report.findings.length,
       },
     );
+    if (scanRow.revision > 1) await confirmByRescan(tx, scanRow, origin, now);
   });
 }
 
@@ -361,4 +363,65 @@ export async function recordScanAttemptFailed(
     .where('id', '=', scanId)
     .where('state', 'not in', ['succeeded', 'skipped'])
     .execute();
+}
+
+/**
+ * A re-scan confirms remediation: an open automated finding of an earlier revision whose rule no
+ * longer fires on the same artifact in this revision's scan is resolved as remediated, confirmed by
+ * this re-scan (the domain's `confirm-remediation-by-rescan`, taken by the system administrator).
+ */
+async function confirmByRescan(
+  tx: Transaction<Database>,
+  scanRow: ScanRow,
+  origin: { actor: { role: 'administrator'; userId: string }; where: string },
+  now: string,
+): Promise<void> {
+  const key = (ruleId: string | null, location: string) =>
+    `${ruleId ?? ''}\u0000${(JSON.parse(location) as { artifact?: string }).artifact ?? ''}`;
+  const current = await tx
+    .selectFrom('findings')
+    .select(['rule_id', 'location'])
+    .where('scan_id', '=', scanRow.id)
+    .execute();
+  const stillThere = new Set(current.map((f) => key(f.rule_id, f.location)));
+  const open = await tx
+    .selectFrom('findings')
+    .selectAll()
+    .where('submission_id', '=', scanRow.submission_id)
+    .where('source', '=', 'automated')
+    .where('state', '=', 'open')
+    .where('revision', '<', scanRow.revision)
+    .execute();
+  for (const row of open) {
+    if (stillThere.has(key(row.rule_id, row.location))) continue;
+    const finding: Finding = {
+      id: row.id,
+      submissionId: row.submission_id,
+      organisationId: row.organisation_id,
+      revision: row.revision,
+      source: 'automated',
+      criterionId: row.criterion_id,
+      severity: row.severity as Finding['severity'],
+      state: 'open',
+      comments: [],
+    };
+    const result = resolveFinding(
+      finding,
+      { type: 'confirm-remediation-by-rescan', revision: scanRow.revision },
+      origin.actor,
+      { assignedReviewers: [], latestRevision: scanRow.revision },
+      now,
+    );
+    if (!result.ok) continue;
+    await tx
+      .updateTable('findings')
+      .set({
+        state: result.value.finding.state,
+        resolution: JSON.stringify(result.value.finding.resolution ?? null),
+      })
+      .where('id', '=', row.id)
+      .where('state', '=', 'open')
+      .execute();
+    await recordDomainEvent(tx, result.value.event, origin.where);
+  }
 }
