@@ -13,6 +13,8 @@ import {
   signRevocationList,
 } from '@vacsrp/attest';
 import type { Transaction } from 'kysely';
+import { canonicalJson } from '../../domain/audit.js';
+import type { JsonValue } from '../../domain/result.js';
 import type { Db } from '../../store/audit.js';
 import type { AttestationRow, Database } from '../../store/schema.js';
 import type { PublicSummary } from '../../summary/model.js';
@@ -21,13 +23,16 @@ import { AppError, type Context, notFound, type Origin } from '../context.js';
 import { recordEvent } from '../events.js';
 import { buildConfidentialReview, latestRevision } from './confidential.js';
 import { signingKeyAt, wholeSecond } from './keys.js';
-import { canonicalSummary } from './registry.js';
 import { ATTESTATION_VALIDITY_DAYS, programIdentity, registryEntryUrl } from './settings.js';
 import { approvedSummary } from './summary.js';
 
 export { REVOCATION_REASONS, type RevocationReason };
 
 /** Subject name of an artifact: its digest, so the attestation names no file (docs/program-outputs.md). */
+/** The approved public summary as stored and published: canonical JSON, so its bytes never drift. */
+export const canonicalSummary = (summary: PublicSummary): string =>
+  canonicalJson(summary as unknown as JsonValue);
+
 export const subjectName = (sha256: string): string => `sha256-${sha256}`;
 /** Longest revocation note, in characters (it is published). */
 export const MAX_REVOCATION_NOTE = 500;

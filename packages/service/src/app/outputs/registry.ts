@@ -5,8 +5,6 @@
  * are digests too). No user ids, no file names, nothing from the confidential review.
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
-import { canonicalJson } from '../../domain/audit.js';
-import type { JsonValue } from '../../domain/result.js';
 import type { PublicSummary } from '../../summary/model.js';
 import { AppError, type Context, notFound } from '../context.js';
 import { type AttestationStatus, attestationStatus } from './attestations.js';
@@ -19,9 +17,6 @@ export const REGISTRY_MAX_QUERY = 200;
 export const REGISTRY_DIGESTS_PER_ENTRY = 100;
 const DIGEST = /^sha256:([0-9a-fA-F]{64})$/;
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
-
-export const canonicalSummary = (summary: PublicSummary): string =>
-  canonicalJson(summary as unknown as JsonValue);
 
 export interface RegistryEntry {
   readonly id: string;
