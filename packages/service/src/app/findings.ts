@@ -4,8 +4,8 @@
  * encrypted evidence files and the developer's decision per round.
  */
 import { randomUUID } from 'node:crypto';
-import { findCriterion } from '@vacsrp/scanner';
 import type { Readable } from 'node:stream';
+import { findCriterion } from '@vacsrp/scanner';
 import type { Actor } from '../domain/actor.js';
 import {
   addComment,
