@@ -52,6 +52,7 @@ const RULES = {
       'better-sqlite3',
       'pg',
       '@node-rs/argon2',
+      'openid-client',
       'pdfmake',
       'vega',
       'vega-lite',

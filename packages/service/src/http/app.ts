@@ -17,6 +17,7 @@ import { identityRoutes } from './routes/identity.js';
 import { organisationRoutes } from './routes/organisations.js';
 import { outputRoutes } from './routes/outputs.js';
 import { reviewerRoutes } from './routes/reviewers.js';
+import { type OidcSettings, ssoRoutes } from './routes/sso.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { submissionRoutes } from './routes/submissions.js';
 import { ProblemSchema } from './schemas.js';
@@ -33,6 +34,8 @@ export interface HttpOptions {
   readonly logger?: boolean;
   /** Trust X-Forwarded-For from a reverse proxy (set when behind a load balancer). */
   readonly trustProxy?: boolean;
+  /** Single sign-on with an OpenID Connect provider (routes exist only when set). */
+  readonly oidc?: OidcSettings;
 }
 
 export interface RouteEntry {
@@ -144,6 +147,7 @@ export async function buildApp(ctx: Context, options: HttpOptions = {}): Promise
   webRoutes(app, ctx, { loginRateLimit: options.loginRateLimit ?? 10 });
   outputRoutes(app, ctx, options.publicOrigin === undefined ? {} : { publicOrigin: options.publicOrigin });
   statisticsRoutes(app, ctx);
+  if (options.oidc !== undefined) await ssoRoutes(app, ctx, options.oidc);
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');

@@ -2,8 +2,11 @@
  * The service's configuration, parsed once at start-up from flags and the environment and checked
  * loudly. Secrets (the master key, database passwords) come from the environment or files only.
  */
+
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Clock } from '../app/context.js';
+import type { OidcSettings } from '../http/routes/sso.js';
 
 export type MasterKeySource =
   | { readonly kind: 'env'; readonly value: string }
@@ -34,6 +37,8 @@ export interface ServiceConfig {
   readonly jobBackoffMs?: number;
   readonly onJobError?: (error: unknown, job: { id: string; kind: string; attempt: number }) => void;
   readonly clock?: Clock;
+  /** Single sign-on; from VACSRP_OIDC_* (see docs/service.md). */
+  readonly oidc?: OidcSettings;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +82,7 @@ export function configFrom(flags: ConfigFlags, env: NodeJS.ProcessEnv): ServiceC
   if (pgSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(pgSchema)) {
     throw new ConfigError('VACSRP_DATABASE_SCHEMA must be a lowercase PostgreSQL identifier');
   }
+  const oidc = oidcFrom(env, publicOrigin);
   const lease = optionalInt(env.VACSRP_JOB_LEASE_MS, 'VACSRP_JOB_LEASE_MS', 500, 3_600_000);
   const poll = optionalInt(env.VACSRP_JOB_POLL_MS, 'VACSRP_JOB_POLL_MS', 10, 60_000);
   return {
@@ -85,6 +91,7 @@ export function configFrom(flags: ConfigFlags, env: NodeJS.ProcessEnv): ServiceC
     ...(poll === undefined ? {} : { jobPollMs: poll }),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(pgSchema === undefined ? {} : { pgSchema }),
+    ...(oidc === undefined ? {} : { oidc }),
     masterKey,
     host: flags.host ?? env.HOST ?? '127.0.0.1',
     port: Number(portText),
@@ -103,4 +110,38 @@ function optionalInt(value: string | undefined, name: string, min: number, max: 
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
   }
   return Number(value);
+}
+
+/** VACSRP_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET (or _CLIENT_SECRET_FILE): all or none. */
+function oidcFrom(env: NodeJS.ProcessEnv, publicOrigin: string | undefined): OidcSettings | undefined {
+  const issuer = env.VACSRP_OIDC_ISSUER;
+  if (issuer === undefined || issuer === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError("VACSRP_OIDC_ISSUER must be the provider's issuer URL");
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError('VACSRP_OIDC_ISSUER must use https (plain http only on this machine)');
+  }
+  const clientId = env.VACSRP_OIDC_CLIENT_ID;
+  if (clientId === undefined || clientId === '')
+    throw new ConfigError('VACSRP_OIDC_CLIENT_ID is required with VACSRP_OIDC_ISSUER');
+  let clientSecret = env.VACSRP_OIDC_CLIENT_SECRET;
+  if ((clientSecret === undefined || clientSecret === '') && env.VACSRP_OIDC_CLIENT_SECRET_FILE) {
+    clientSecret = readFileSync(env.VACSRP_OIDC_CLIENT_SECRET_FILE, 'utf8').trim();
+  }
+  if (clientSecret === undefined || clientSecret === '') {
+    throw new ConfigError(
+      'VACSRP_OIDC_CLIENT_SECRET or VACSRP_OIDC_CLIENT_SECRET_FILE is required with VACSRP_OIDC_ISSUER',
+    );
+  }
+  if (publicOrigin === undefined) {
+    throw new ConfigError(
+      'single sign-on needs the public origin (--public-origin or VACSRP_PUBLIC_ORIGIN) for its callback URL',
+    );
+  }
+  return { issuer, clientId, clientSecret, redirectUri: `${publicOrigin}/auth/oidc/callback` };
 }

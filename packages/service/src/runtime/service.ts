@@ -147,6 +147,7 @@ export async function startService(config: ServiceConfig): Promise<RunningServic
       ready: () => ready,
       logger: config.logger,
       trustProxy: config.trustProxy,
+      ...(config.oidc === undefined ? {} : { oidc: config.oidc }),
     });
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {

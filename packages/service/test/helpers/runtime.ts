@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import type { Clock, Context, Origin } from '../../src/app/context.js';
+import type { Context, Origin } from '../../src/app/context.js';
 import { createUser, type User, type UserRole } from '../../src/app/identity.js';
 import { createOrganisation, type Organisation } from '../../src/app/organisations.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp, type HttpOptions } from '../../src/http/app.js';
 import type { ServiceConfig } from '../../src/runtime/config.js';
 import { openRuntime } from '../../src/runtime/service.js';
 
@@ -70,15 +70,15 @@ export async function dropSchema(config: ServiceConfig): Promise<void> {
 export async function startTestService(
   store: StoreKind,
   overrides: Partial<ServiceConfig> = {},
-  http: { clock?: Clock } = {},
+  http: Partial<HttpOptions> = {},
 ): Promise<TestService> {
   const config = await testConfig(store, overrides);
   const runtime = await openRuntime(config, { workers: config.inProcessWorkers });
   const app = await buildApp(runtime.ctx, {
     rateLimit: config.rateLimit,
     loginRateLimit: config.loginRateLimit,
+    ...http,
   });
-  void http;
   return {
     ctx: runtime.ctx,
     app,
