@@ -11,7 +11,8 @@ const SITE_CSS = `
 .web-who { font-size: 0.93rem; }
 .web-side { margin-bottom: 1.5rem; }
 .web-pre { white-space: pre-wrap; word-break: break-word; font-family: "Roboto Mono", monospace; font-size: 0.87rem;
-  background: #f0f0f0; padding: 0.75rem; max-height: 30rem; overflow: auto; }
+  background: #f0f0f0; padding: 0.75rem; }
+pre.web-pre { max-height: 30rem; overflow: auto; }
 .web-upload { border: 1px solid #dfe1e2; padding: 1rem; margin-bottom: 1rem; }
 .web-upload progress { width: 100%; height: 1.25rem; margin-top: 0.5rem; }
 .web-status-error { color: #b50909; font-weight: bold; }

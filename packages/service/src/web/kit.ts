@@ -127,6 +127,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+  // The server's own header; pages relax it to same-origin with a meta element (see layout.ts).
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
 };

@@ -177,6 +177,7 @@ export function layout(frame: Frame, body: Html): Html {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
 <title>${frame.title} · AI Cybersecurity Review Program</title>
 <link rel="stylesheet" href="/assets/uswds/css/uswds.min.css">
 <link rel="stylesheet" href="/assets/web/site.css">

@@ -41,7 +41,7 @@ function scanTable(scans: readonly ScanView[]): Html {
         s,
       ) => html`<tr><th scope="row">${s.revision}</th><td>${s.state}${s.error === null ? EMPTY : html` — ${s.error}`}</td>
         <td>${s.progress.scanned} of ${s.progress.artifacts}</td><td>${when(s.finishedAt)}</td>
-        <td>${s.summary === null ? '—' : html`<pre class="web-pre">${JSON.stringify(s.summary, null, 2)}</pre>`}</td></tr>`,
+        <td>${s.summary === null ? '—' : html`<pre class="web-pre" tabindex="0">${JSON.stringify(s.summary, null, 2)}</pre>`}</td></tr>`,
     )}</tbody></table>`;
 }
 

@@ -446,7 +446,7 @@ export function submissionPages(web: FastifyInstance, ctx: Context): void {
         <h2>Description</h2><p class="web-pre">${f.description}</p>
         <h2>Remediation</h2><p class="web-pre">${f.remediation}</p>
         <h2>Location and evidence</h2>
-        <pre class="web-pre">${JSON.stringify({ location: f.location, evidence: f.evidence }, null, 2)}</pre>
+        <pre class="web-pre" tabindex="0">${JSON.stringify({ location: f.location, evidence: f.evidence }, null, 2)}</pre>
         ${
           f.evidenceFiles.length === 0
             ? html`<p>No evidence files.</p>`
@@ -458,7 +458,7 @@ export function submissionPages(web: FastifyInstance, ctx: Context): void {
         ${
           f.resolution === null
             ? EMPTY
-            : html`<h2>Resolution</h2><pre class="web-pre">${JSON.stringify(f.resolution, null, 2)}</pre>`
+            : html`<h2>Resolution</h2><pre class="web-pre" tabindex="0">${JSON.stringify(f.resolution, null, 2)}</pre>`
         }
         ${open ? resolutionForms(f, role, s.currentRevision, csrf) : EMPTY}
         <h2>Comments</h2>
@@ -559,7 +559,7 @@ export function submissionPages(web: FastifyInstance, ctx: Context): void {
         ${
           content === undefined
             ? alert('info', 'This file is not shown here (binary or large); download it to inspect it.')
-            : html`<h2>Content</h2><pre class="web-pre" id="evidence-content">${content}</pre>`
+            : html`<h2>Content</h2><pre class="web-pre" tabindex="0" id="evidence-content">${content}</pre>`
         }
         <p><a class="usa-button usa-button--outline" href="/api/v1/findings/${f.id}/evidence/${meta.id}" download>Download</a></p>`,
     );
