@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actorOf, createToken, login } from '../src/app/identity.js';
 import { demoPackage } from '../src/demo/package.js';
+import { buildApp } from '../src/http/app.js';
 import { CONTENT_SECURITY_POLICY, csrfFor, PRE_SESSION_COOKIE } from '../src/web/kit.js';
 import {
   type Cast,
@@ -544,6 +545,25 @@ describe.each(STORES)('web page matrix (%s)', (store) => {
       headers: { cookie: `${pub.cookie}; __Host-vacsrp_flash=${cookie}` },
     });
     expect(page.body).toContain('wrong e-mail address or password');
+  });
+
+  it('offers single sign-on on the sign-in page only when a provider is configured', async () => {
+    const plain = await svc.app.inject({ method: 'GET', url: '/sign-in?next=/queue' });
+    expect(plain.body).not.toContain('/auth/oidc/login');
+    const app = await buildApp(svc.ctx, {
+      oidc: {
+        issuer: 'http://127.0.0.1:9/',
+        clientId: 'vacsrp',
+        clientSecret: 'not used here',
+        redirectUri: 'http://localhost/auth/oidc/callback',
+      },
+    });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/sign-in?next=/queue' });
+      expect(res.body).toContain('href="/auth/oidc/login?return=%2Fqueue"');
+    } finally {
+      await app.close();
+    }
   });
 
   it('answers a page for a malformed or missing id with the 404 page', async () => {

@@ -56,6 +56,13 @@ export function sessionPages(web: FastifyInstance, ctx: Context, options: { logi
             <button class="usa-button" type="submit">Sign in</button>
           </fieldset>
         </form>
+        ${
+          web.hasRoute({ method: 'GET', url: '/auth/oidc/login' })
+            ? html`<p><a class="usa-button usa-button--outline" href="/auth/oidc/login${
+                next === undefined ? '' : `?return=${encodeURIComponent(next)}`
+              }">Sign in with your organisation’s single sign-on</a></p>`
+            : EMPTY
+        }
         <p>API tokens for the command line are created on your account page after signing in.</p>`,
     );
   });
