@@ -1,17 +1,12 @@
 /** The audit log for administrators: pages of entries and a full-chain verification. */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { AppError, type Context, nowIso } from '../../app/context.js';
-import { recordEvent } from '../../app/events.js';
-import { readAudit, verifyAudit } from '../../store/audit.js';
+import { readAuditLog, verifyAuditLog } from '../../app/audit.js';
+import type { Context } from '../../app/context.js';
 import { origin } from '../auth.js';
 import { problemResponses } from '../schemas.js';
 
 export function auditRoutes(app: FastifyInstance, ctx: Context): void {
-  const adminOnly = (role: string) => {
-    if (role !== 'administrator') throw new AppError('FORBIDDEN', 'only administrators read the audit log');
-  };
-
   app.get(
     '/api/v1/audit',
     {
@@ -38,25 +33,11 @@ export function auditRoutes(app: FastifyInstance, ctx: Context): void {
       },
     },
     async (request) => {
-      adminOnly(request.actor.role);
       const q = request.query as { after?: string; limit?: string };
-      const entries = await readAudit(ctx.db, {
+      return readAuditLog(ctx, origin(request), {
         ...(q.after === undefined ? {} : { after: Number(q.after) }),
-        limit: Math.min(1000, Number(q.limit ?? 100)),
+        limit: Number(q.limit ?? 100),
       });
-      await ctx.db
-        .transaction()
-        .execute((tx) =>
-          recordEvent(
-            tx,
-            origin(request),
-            nowIso(ctx.clock),
-            'audit.read',
-            { kind: 'audit', id: 'log' },
-            { count: entries.length },
-          ),
-        );
-      return entries;
     },
   );
 
@@ -82,9 +63,6 @@ export function auditRoutes(app: FastifyInstance, ctx: Context): void {
         },
       },
     },
-    async (request) => {
-      adminOnly(request.actor.role);
-      return verifyAudit(ctx.db);
-    },
+    async (request) => verifyAuditLog(ctx, request.actor),
   );
 }
