@@ -149,10 +149,12 @@ export async function buildApp(ctx: Context, options: HttpOptions = {}): Promise
   statisticsRoutes(app, ctx);
   if (options.oidc !== undefined) await ssoRoutes(app, ctx, options.oidc);
 
+  // Defaults for every answer; a route or the pages may set their own (cacheable assets, same-origin
+  // referrers so browsers send a real Origin on form posts).
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('cache-control', 'no-store');
+    if (!reply.hasHeader('referrer-policy')) reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
   return app;
