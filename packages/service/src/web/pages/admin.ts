@@ -4,8 +4,8 @@
  */
 import { loadCriteriaCatalog } from '@vacsrp/scanner';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError, type Context, nowIso } from '../../app/context.js';
-import { recordEvent } from '../../app/events.js';
+import { readAuditLog, verifyAuditLog } from '../../app/audit.js';
+import { AppError, type Context } from '../../app/context.js';
 import { createUser, toUser, USER_ROLES } from '../../app/identity.js';
 import {
   createOrganisation,
@@ -16,7 +16,6 @@ import {
 import { assignReviewer, history, listDeclarations, listReviewers, suggest } from '../../app/reviewers.js';
 import { getSubmission } from '../../app/submissions.js';
 import { origin } from '../../http/auth.js';
-import { readAudit, verifyAudit } from '../../store/audit.js';
 import { EMPTY, html } from '../html.js';
 import { alert, csrfField } from '../layout.js';
 import { when } from '../parts.js';
@@ -242,19 +241,7 @@ export function adminPages(web: FastifyInstance, ctx: Context): void {
       q.after !== undefined && /^(-1|0|[1-9][0-9]{0,15})$/.test(q.after)
         ? Number(q.after)
         : Math.max(-1, last - AUDIT_PAGE);
-    const entries = await readAudit(ctx.db, { after, limit: AUDIT_PAGE });
-    await ctx.db
-      .transaction()
-      .execute((tx) =>
-        recordEvent(
-          tx,
-          origin(request),
-          nowIso(ctx.clock),
-          'audit.read',
-          { kind: 'audit', id: 'log' },
-          { count: entries.length },
-        ),
-      );
+    const entries = await readAuditLog(ctx, origin(request), { after, limit: AUDIT_PAGE });
     const newest = [...entries].reverse();
     return view(
       request,
@@ -281,7 +268,7 @@ export function adminPages(web: FastifyInstance, ctx: Context): void {
 
   web.get('/admin/audit/verification', { config: { access: 'user' } }, async (request, reply) => {
     requireAdmin(request);
-    const result = await verifyAudit(ctx.db);
+    const result = await verifyAuditLog(ctx, request.actor);
     return view(
       request,
       reply,
