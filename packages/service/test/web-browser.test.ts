@@ -246,6 +246,8 @@ describe.each(STORES)('the web interface in a browser (%s)', (store) => {
     await audit(admin, 'admin-reviewers');
     await admin.goto(`${svc.url}/admin/criteria`);
     await audit(admin, 'admin-criteria');
+    await admin.goto(`${svc.url}/admin/annual-report`);
+    await audit(admin, 'admin-annual-report');
 
     // Reviewer 1: disclosures, queue, workbench, a manual finding, findings issued.
     const r1 = await userPage(cast.reviewer1.email);

@@ -306,6 +306,7 @@ const ROWS: Row[] = [
   },
   { method: 'GET', url: '/admin/reviewers', path: () => '/admin/reviewers', expect: ADMIN_ONLY(200) },
   { method: 'GET', url: '/admin/criteria', path: () => '/admin/criteria', expect: ADMIN_ONLY(200) },
+  { method: 'GET', url: '/admin/annual-report', path: () => '/admin/annual-report', expect: ADMIN_ONLY(200) },
   { method: 'GET', url: '/admin/users', path: () => '/admin/users', expect: ADMIN_ONLY(200) },
   {
     method: 'POST',

@@ -52,6 +52,7 @@ export function navFor(user: User | undefined): NavItem[] {
         { label: 'Reviewers', href: '/admin/reviewers' },
         { label: 'Criteria', href: '/admin/criteria' },
         { label: 'Audit log', href: '/admin/audit' },
+        { label: 'Annual report', href: '/admin/annual-report' },
         { label: 'Users', href: '/admin/users' },
         ...common,
         { label: 'Account', href: '/account' },

@@ -14,6 +14,7 @@ import {
   SIZE_BANDS,
 } from '../../app/organisations.js';
 import { assignReviewer, history, listDeclarations, listReviewers, suggest } from '../../app/reviewers.js';
+import { currentFiscalYear, STATISTICS_FISCAL_YEARS } from '../../app/statistics.js';
 import { getSubmission } from '../../app/submissions.js';
 import { origin } from '../../http/auth.js';
 import { EMPTY, html } from '../html.js';
@@ -149,6 +150,37 @@ export function adminPages(web: FastifyInstance, ctx: Context): void {
                   <td data-label="Automated rules">${c.testing.automated.length === 0 ? '—' : c.testing.automated.join(', ')}</td></tr>`,
               )}</tbody></table>`,
         )}`,
+    );
+  });
+
+  web.get('/admin/annual-report', { config: { access: 'user' } }, async (request, reply) => {
+    requireAdmin(request);
+    const current = currentFiscalYear(ctx.clock);
+    const years = Array.from(
+      { length: Math.min(6, current - STATISTICS_FISCAL_YEARS.min + 1) },
+      (_, i) => current - i,
+    );
+    return view(
+      request,
+      reply,
+      'Annual report to Congress',
+      () => html`<h1>Annual report to Congress</h1>
+        <p>The report covers one federal fiscal year (1 October to 30 September): participation, common
+          vulnerability findings, trends against the previous year, recommendations and the methodology,
+          with the same disclosure control as the public dashboard. Generating it is recorded in the audit log.</p>
+        <form class="usa-form" method="get" action="/api/v1/reports/annual">
+          <label class="usa-label" for="fiscalYear">Fiscal year</label>
+          <select class="usa-select" id="fiscalYear" name="fiscalYear">${years.map(
+            (y) => html`<option value="${String(y)}">FY${String(y)}</option>`,
+          )}</select>
+          <fieldset class="usa-fieldset"><legend class="usa-legend">Format</legend>
+            <div class="usa-radio"><input class="usa-radio__input" id="format-pdf" type="radio" name="format" value="pdf" checked>
+              <label class="usa-radio__label" for="format-pdf">PDF</label></div>
+            <div class="usa-radio"><input class="usa-radio__input" id="format-md" type="radio" name="format" value="markdown">
+              <label class="usa-radio__label" for="format-md">Markdown</label></div>
+          </fieldset>
+          <button class="usa-button" type="submit">Download the report</button>
+        </form>`,
     );
   });
 
