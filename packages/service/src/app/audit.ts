@@ -2,8 +2,8 @@
 import type { Actor } from '../domain/actor.js';
 import type { AuditEntry, ChainVerification } from '../domain/audit.js';
 import { readAudit, verifyAudit } from '../store/audit.js';
-import { AppError, type Context, nowIso, type Origin } from './context.js';
-import { recordEvent } from './events.js';
+import { AppError, type Context, type Origin } from './context.js';
+import { recordRead } from './events.js';
 
 export const MAX_AUDIT_PAGE = 1000;
 
@@ -24,18 +24,7 @@ export async function readAuditLog(
     ...(page.after === undefined ? {} : { after: page.after }),
     limit: Math.min(MAX_AUDIT_PAGE, Math.max(1, page.limit)),
   });
-  await ctx.db
-    .transaction()
-    .execute((tx) =>
-      recordEvent(
-        tx,
-        origin,
-        nowIso(ctx.clock),
-        'audit.read',
-        { kind: 'audit', id: 'log' },
-        { count: entries.length },
-      ),
-    );
+  await recordRead(ctx, origin, 'audit.read', { kind: 'audit', id: 'log' }, { count: entries.length });
   return entries;
 }
 

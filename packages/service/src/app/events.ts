@@ -4,7 +4,7 @@ import { actorId, type DomainEvent, type ObjectRef } from '../domain/actor.js';
 import type { JsonValue } from '../domain/result.js';
 import { appendAudit } from '../store/audit.js';
 import type { Database } from '../store/schema.js';
-import type { Origin } from './context.js';
+import { type Context, nowIso, type Origin } from './context.js';
 
 export async function recordDomainEvent(
   tx: Transaction<Database>,
@@ -31,4 +31,20 @@ export async function recordEvent(
     detail,
     where: origin.where,
   });
+}
+
+/**
+ * Records a read of confidential material (or another change-free event) in its own transaction,
+ * before the material is handed out: no entry, no read.
+ */
+export async function recordRead(
+  ctx: Context,
+  origin: Origin,
+  what: string,
+  object: ObjectRef,
+  detail: { readonly [key: string]: JsonValue } = {},
+): Promise<void> {
+  await ctx.db
+    .transaction()
+    .execute((tx) => recordEvent(tx, origin, nowIso(ctx.clock), what, object, detail));
 }

@@ -23,7 +23,7 @@ import type { Db } from '../store/audit.js';
 import type { FindingRow, SubmissionRow } from '../store/schema.js';
 import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
-import { recordDomainEvent, recordEvent } from './events.js';
+import { recordDomainEvent, recordEvent, recordRead } from './events.js';
 import { assignmentHistory } from './history.js';
 import { domainRefusal } from './submissions.js';
 
@@ -192,26 +192,19 @@ export async function listFindings(
     .orderBy('id')
     .limit(MAX_FINDINGS_LISTED)
     .execute();
-  await ctx.db
-    .transaction()
-    .execute((tx) =>
-      recordEvent(
-        tx,
-        origin,
-        nowIso(ctx.clock),
-        'findings.read',
-        { kind: 'submission', id: submissionId },
-        { count: rows.length },
-      ),
-    );
+  await recordRead(
+    ctx,
+    origin,
+    'findings.read',
+    { kind: 'submission', id: submissionId },
+    { count: rows.length },
+  );
   return Promise.all(rows.map((r) => toView(ctx.db, r)));
 }
 
 export async function getFinding(ctx: Context, origin: Origin, id: string): Promise<FindingView> {
   const { row } = await loadFinding(ctx.db, origin.actor, id);
-  await ctx.db
-    .transaction()
-    .execute((tx) => recordEvent(tx, origin, nowIso(ctx.clock), 'finding.read', { kind: 'finding', id }));
+  await recordRead(ctx, origin, 'finding.read', { kind: 'finding', id });
   return toView(ctx.db, row);
 }
 
@@ -424,18 +417,7 @@ export async function readEvidence(
     .where('finding_id', '=', findingId)
     .executeTakeFirst();
   if (f === undefined) throw notFound('evidence file');
-  await ctx.db
-    .transaction()
-    .execute((tx) =>
-      recordEvent(
-        tx,
-        origin,
-        nowIso(ctx.clock),
-        'evidence.read',
-        { kind: 'evidence', id: evidenceId },
-        { findingId },
-      ),
-    );
+  await recordRead(ctx, origin, 'evidence.read', { kind: 'evidence', id: evidenceId }, { findingId });
   const body = await ctx.storage.read(f.blob_key, {
     wrapped: submission.wrapped_key,
     submissionId: submission.id,

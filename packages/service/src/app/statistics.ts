@@ -33,7 +33,7 @@ import type { FindingState, Severity } from '../domain/findings.js';
 import type { SubmissionState } from '../domain/submission.js';
 import type { Db } from '../store/audit.js';
 import { AppError, type Clock, type Context, nowIso, type Origin } from './context.js';
-import { recordEvent } from './events.js';
+import { recordRead } from './events.js';
 
 /** Fiscal years the API and CLI accept: the program's lifetime with room to spare, four digits. */
 export const STATISTICS_FISCAL_YEARS = Object.freeze({ min: 2020, max: 2100 });
@@ -487,17 +487,12 @@ export async function annualReportFor(
   if (typeof file.body === 'string') hash.update(file.body, 'utf8');
   else hash.update(new Uint8Array(file.body));
   const sha256 = hash.digest('hex');
-  await ctx.db
-    .transaction()
-    .execute((tx) =>
-      recordEvent(
-        tx,
-        origin,
-        nowIso(ctx.clock),
-        'annual-report.generated',
-        { kind: 'report', id: `annual-FY${fiscalYear}` },
-        { fiscalYear, format, asOf, sha256 },
-      ),
-    );
+  await recordRead(
+    ctx,
+    origin,
+    'annual-report.generated',
+    { kind: 'report', id: `annual-FY${fiscalYear}` },
+    { fiscalYear, format, asOf, sha256 },
+  );
   return file;
 }

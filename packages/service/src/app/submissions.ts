@@ -20,7 +20,7 @@ import type { Db } from '../store/audit.js';
 import type { ArtifactRow, Database, SubmissionRow } from '../store/schema.js';
 import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
-import { recordDomainEvent, recordEvent } from './events.js';
+import { recordDomainEvent, recordRead } from './events.js';
 import { assignmentHistory } from './history.js';
 import { issueCompletionAttestation } from './outputs/attestations.js';
 import { requireApprovedSummary } from './outputs/summary.js';
@@ -286,11 +286,7 @@ export async function readManifest(
     .where('number', '=', revision)
     .executeTakeFirst();
   if (row === undefined) throw notFound('revision');
-  await ctx.db
-    .transaction()
-    .execute((tx) =>
-      recordEvent(tx, origin, nowIso(ctx.clock), 'manifest.read', { kind: 'submission', id }, { revision }),
-    );
+  await recordRead(ctx, origin, 'manifest.read', { kind: 'submission', id }, { revision });
   return JSON.parse(row.manifest) as unknown;
 }
 

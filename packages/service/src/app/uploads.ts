@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Actor } from '../domain/actor.js';
 import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
-import { recordEvent } from './events.js';
+import { recordEvent, recordRead } from './events.js';
 import { queueScanIfReady } from './scans.js';
 import { StorageError } from './storage.js';
 import { type Artifact, toArtifact } from './submissions.js';
@@ -159,17 +159,14 @@ export async function readArtifact(
   const { artifact, submission } = await loadArtifact(ctx, origin.actor, artifactId);
   if (artifact.state !== 'stored' || artifact.blob_key === null)
     throw new AppError('CONFLICT', 'the artifact is not stored');
-  await ctx.db.transaction().execute((tx) =>
-    recordEvent(
-      tx,
-      origin,
-      nowIso(ctx.clock),
-      'artifact.read',
-      { kind: 'artifact', id: artifact.id },
-      {
-        submissionId: submission.id,
-      },
-    ),
+  await recordRead(
+    ctx,
+    origin,
+    'artifact.read',
+    { kind: 'artifact', id: artifact.id },
+    {
+      submissionId: submission.id,
+    },
   );
   const body = await ctx.storage.read(artifact.blob_key, {
     wrapped: submission.wrapped_key,
