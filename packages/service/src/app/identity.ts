@@ -5,9 +5,11 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import type { Transaction } from 'kysely';
 import type { Actor, Role } from '../domain/actor.js';
+import type { JsonValue } from '../domain/result.js';
 import type { Db } from '../store/audit.js';
-import type { UserRow } from '../store/schema.js';
+import type { Database, UserRow } from '../store/schema.js';
 import { AppError, type Clock, type Context, nowIso, type Origin } from './context.js';
 import { recordEvent } from './events.js';
 
@@ -190,29 +192,43 @@ export async function login(
     });
     throw refused;
   }
-  const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString();
-  const user = toUser(row);
-  await ctx.db.transaction().execute(async (tx) => {
+  return ctx.db.transaction().execute(async (tx) => {
     await tx
       .updateTable('users')
       .set({ failed_logins: 0, locked_until: null })
       .where('id', '=', row.id)
       .execute();
-    await tx
-      .insertInto('sessions')
-      .values({
-        token_hash: sha256Hex(token),
-        user_id: row.id,
-        created_at: now.toISOString(),
-        expires_at: expiresAt,
-      })
-      .execute();
-    await recordEvent(tx, { actor: actorOf(user), where }, now.toISOString(), 'session.created', {
-      kind: 'user',
-      id: row.id,
-    });
+    return openSession(tx, toUser(row), now, where);
   });
+}
+
+/** A new web session for `user` (the secret is returned once; only its SHA-256 is stored), audited. */
+export async function openSession(
+  tx: Transaction<Database>,
+  user: User,
+  now: Date,
+  where: string,
+  detail: { readonly [key: string]: JsonValue } = {},
+): Promise<{ token: string; user: User; expiresAt: string }> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString();
+  await tx
+    .insertInto('sessions')
+    .values({
+      token_hash: sha256Hex(token),
+      user_id: user.id,
+      created_at: now.toISOString(),
+      expires_at: expiresAt,
+    })
+    .execute();
+  await recordEvent(
+    tx,
+    { actor: actorOf(user), where },
+    now.toISOString(),
+    'session.created',
+    { kind: 'user', id: user.id },
+    detail,
+  );
   return { token, user, expiresAt };
 }
 

@@ -3,10 +3,8 @@
  * (roles are program decisions): the first sign-in binds the provider's subject to the account
  * whose e-mail address the provider verified; later sign-ins match the subject only.
  */
-import { randomBytes } from 'node:crypto';
 import { AppError, type Context } from './context.js';
-import { recordEvent } from './events.js';
-import { actorOf, SESSION_HOURS, sha256Hex, toUser, type User } from './identity.js';
+import { openSession, toUser, type User } from './identity.js';
 
 export interface SsoClaims {
   readonly issuer: string;
@@ -42,29 +40,6 @@ export async function ssoLogin(
       linked = true;
     }
     if (row.disabled === 1) throw refused;
-    const user = toUser(row);
-    const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString();
-    await tx
-      .insertInto('sessions')
-      .values({
-        token_hash: sha256Hex(token),
-        user_id: row.id,
-        created_at: now.toISOString(),
-        expires_at: expiresAt,
-      })
-      .execute();
-    await recordEvent(
-      tx,
-      { actor: actorOf(user), where },
-      now.toISOString(),
-      'session.created',
-      { kind: 'user', id: row.id },
-      {
-        via: 'oidc',
-        linked,
-      },
-    );
-    return { token, user, expiresAt };
+    return openSession(tx, toUser(row), now, where, { via: 'oidc', linked });
   });
 }
