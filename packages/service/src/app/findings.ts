@@ -24,6 +24,7 @@ import type { FindingRow, SubmissionRow } from '../store/schema.js';
 import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
 import { recordDomainEvent, recordEvent, recordRead } from './events.js';
+import { commentsOf, findingFromRow } from './finding-rows.js';
 import { assignmentHistory } from './history.js';
 import { domainRefusal } from './submissions.js';
 
@@ -98,38 +99,11 @@ async function loadFinding(
 }
 
 async function toDomainFinding(db: Db, row: FindingRow): Promise<Finding> {
-  const comments = await db
-    .selectFrom('comments')
-    .selectAll()
-    .where('finding_id', '=', row.id)
-    .orderBy('ordinal')
-    .execute();
-  return {
-    id: row.id,
-    submissionId: row.submission_id,
-    organisationId: row.organisation_id,
-    revision: row.revision,
-    source: row.source as Finding['source'],
-    criterionId: row.criterion_id,
-    severity: row.severity as Severity,
-    state: row.state as FindingState,
-    ...(row.resolution === null ? {} : { resolution: JSON.parse(row.resolution) as Finding['resolution'] }),
-    comments: comments.map((c) => ({
-      author: c.author,
-      role: c.role as Actor['role'],
-      at: c.at,
-      body: c.body,
-    })),
-  };
+  return findingFromRow(row, await commentsOf(db, row.id));
 }
 
 async function toView(db: Db, row: FindingRow): Promise<FindingView> {
-  const comments = await db
-    .selectFrom('comments')
-    .selectAll()
-    .where('finding_id', '=', row.id)
-    .orderBy('ordinal')
-    .execute();
+  const comments = await commentsOf(db, row.id);
   const files = await db
     .selectFrom('evidence_files')
     .selectAll()

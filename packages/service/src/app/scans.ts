@@ -11,13 +11,14 @@ import { pipeline } from 'node:stream/promises';
 import { type ProgressEvent, type ScanReport, scan } from '@vacsrp/scanner';
 import type { Transaction } from 'kysely';
 import type { Actor } from '../domain/actor.js';
-import { type Finding, resolveFinding } from '../domain/findings.js';
+import { resolveFinding } from '../domain/findings.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { Db } from '../store/audit.js';
 import type { Database, ScanRow } from '../store/schema.js';
 import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso } from './context.js';
 import { recordDomainEvent, recordEvent } from './events.js';
+import { findingFromRow } from './finding-rows.js';
 
 export const SCAN_JOB = 'scan-revision';
 export const SCAN_TIMEOUT_MS = 60 * 60_000;
@@ -394,17 +395,7 @@ async function confirmByRescan(
     .execute();
   for (const row of open) {
     if (stillThere.has(key(row.rule_id, row.location))) continue;
-    const finding: Finding = {
-      id: row.id,
-      submissionId: row.submission_id,
-      organisationId: row.organisation_id,
-      revision: row.revision,
-      source: 'automated',
-      criterionId: row.criterion_id,
-      severity: row.severity as Finding['severity'],
-      state: 'open',
-      comments: [],
-    };
+    const finding = findingFromRow(row, []);
     const result = resolveFinding(
       finding,
       { type: 'confirm-remediation-by-rescan', revision: scanRow.revision },
