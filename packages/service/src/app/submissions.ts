@@ -341,30 +341,15 @@ export async function changeState(
       if (request.type === 'submit') await requireUploaded(tx, id, submission.revisions.length);
       if (request.type === 'complete') await requireApprovedSummary(tx, id, submission.revisions.length);
       const next = result.value.submission;
-      const updated = await tx
-        .updateTable('submissions')
-        .set({
-          state: next.state,
-          reviewers: JSON.stringify(next.reviewers),
-          sign_offs: JSON.stringify(next.signOffs),
-          updated_at: now,
-          version: row.version + 1,
-        })
-        .where('id', '=', id)
-        .where('version', '=', row.version)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1)
-        throw new AppError('CONFLICT', 'the submission changed meanwhile; retry');
+      await saveState(tx, row, next, now);
       await recordDomainEvent(tx, result.value.event, origin.where);
       if (request.type === 'submit') await queueScanIfReady(tx, ctx, id, next.revisions.length, now);
       // Completion and its attestation commit together or not at all.
       if (request.type === 'complete') await issueCompletionAttestation(tx, ctx, origin, id, now);
-      const fresh = await tx
-        .selectFrom('submissions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow();
-      return toView(tx, fresh);
+      return toView(
+        tx,
+        await tx.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+      );
     })
     .finally(() => ctx.notifyJobs());
 }
@@ -388,14 +373,7 @@ export async function createRevision(
       if (!result.ok) throw domainRefusal(result.error.code, result.error.message);
       const next = result.value.submission;
       const number = next.revisions.length;
-      const updated = await tx
-        .updateTable('submissions')
-        .set({ state: next.state, updated_at: now, version: row.version + 1 })
-        .where('id', '=', id)
-        .where('version', '=', row.version)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1)
-        throw new AppError('CONFLICT', 'the submission changed meanwhile; retry');
+      await saveState(tx, row, next, now);
       await insertRevision(
         tx,
         id,
@@ -408,14 +386,33 @@ export async function createRevision(
       );
       await recordDomainEvent(tx, result.value.event, origin.where);
       await queueScanIfReady(tx, ctx, id, number, now);
-      const fresh = await tx
-        .selectFrom('submissions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow();
-      return toView(tx, fresh);
+      return toView(
+        tx,
+        await tx.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+      );
     })
     .finally(() => ctx.notifyJobs());
+}
+
+/**
+ * Writes the domain's new state of a submission, refusing (CONFLICT) when another request changed
+ * the row since it was read: the version column is the optimistic lock.
+ */
+async function saveState(tx: Db, row: SubmissionRow, next: DomainSubmission, now: string): Promise<void> {
+  const updated = await tx
+    .updateTable('submissions')
+    .set({
+      state: next.state,
+      reviewers: JSON.stringify(next.reviewers),
+      sign_offs: JSON.stringify(next.signOffs),
+      updated_at: now,
+      version: row.version + 1,
+    })
+    .where('id', '=', row.id)
+    .where('version', '=', row.version)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1)
+    throw new AppError('CONFLICT', 'the submission changed meanwhile; retry');
 }
 
 async function requireUploaded(tx: Db, id: string, revision: number): Promise<void> {
