@@ -26,13 +26,13 @@ export function useColor(flag: boolean | undefined, stream: OutStream, env: Env,
  * Writes a file so readers see either the old content or the new, never a partial report: a temporary
  * file in the same directory, flushed, then renamed over the target.
  */
-export async function writeFileAtomic(target: string, data: string): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(resolve(target));
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'wx');
   try {
     try {
-      await handle.writeFile(data, 'utf8');
+      await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();

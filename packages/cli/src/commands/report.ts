@@ -4,11 +4,8 @@
  * Markdown or PDF. The service library is loaded only when the command runs, so a scan never pays
  * for it; the store is opened like `vacsrp serve` does, without workers.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type Env, errorLine, messageOf, type OutStream } from '../output.js';
+import { type Env, errorLine, messageOf, type OutStream, writeFileAtomic } from '../output.js';
 
 /** Exit codes of `vacsrp report` (docs/dashboard.md). */
 export const REPORT_EXIT = {
@@ -67,25 +64,6 @@ const fiscalYear = (value: string): number => {
   return Number(value);
 };
 
-/** Writes a file so readers see the old content or the new, never a partial report (temp file, fsync, rename). */
-async function writeAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(resolve(target));
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx');
-  try {
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 export function registerReportCommand(program: Command, deps: ReportCommandDeps): void {
   const fail = (err: unknown, code: number) => {
     deps.stderr.write(errorLine(messageOf(err)));
@@ -124,7 +102,7 @@ export function registerReportCommand(program: Command, deps: ReportCommandDeps)
         });
         const file = await svc.annualReportFor(runtime.ctx, CLI_ADMIN, flags.fiscalYear, flags.format);
         if (flags.output !== undefined) {
-          await writeAtomic(flags.output, file.format === 'pdf' ? new Uint8Array(file.body) : file.body);
+          await writeFileAtomic(flags.output, file.format === 'pdf' ? new Uint8Array(file.body) : file.body);
           deps.stderr.write(
             `Annual report FY${file.fiscalYear} (data as of ${file.asOf}) written to ${flags.output}\n`,
           );
