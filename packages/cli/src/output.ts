@@ -1,7 +1,4 @@
 /** Where the CLI writes: injected streams, atomic report files, colour and error lines. */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import { escapeTerminal } from '@vacsrp/scanner';
 
 /** The part of a stream the CLI uses, so tests can hand in plain recorders. */
@@ -22,27 +19,8 @@ export function useColor(flag: boolean | undefined, stream: OutStream, env: Env,
   return !toFile && stream.isTTY === true && (env.NO_COLOR ?? '') === '';
 }
 
-/**
- * Writes a file so readers see either the old content or the new, never a partial report: a temporary
- * file in the same directory, flushed, then renamed over the target.
- */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(resolve(target));
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx');
-  try {
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
+/** Atomic report and file writes (temp file, fsync, rename), shared with the scanner. */
+export { writeFileAtomic } from '@vacsrp/scanner';
 
 /** One line for stderr: the program name, the text with newlines folded and controls escaped. */
 export function errorLine(text: string): string {

@@ -49,3 +49,4 @@ export { scan, summarise } from './scan.js';
 export * from './supply/index.js';
 export { VERSION } from './version.js';
 export { checkRoots, WalkError, walkRoots } from './walk/walk.js';
+export { writeFileAtomic } from './write-atomic.js';

@@ -6,11 +6,12 @@
  * Every file is written atomically (temporary file, then rename); the manifest is written last, so an
  * interrupted import leaves the previous database readable. Nothing here touches the network.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { collectStream, openZipEntry, readZipDirectory } from '@vacsrp/formats';
 import { FileSource } from '../io/file-source.js';
+import { writeFileAtomic } from '../write-atomic.js';
 import { SUPPLY_LIMITS, type SupplyLimits } from './limits.js';
 import { normalisePyPIName } from './names.js';
 import { type AdvisoryRecord, normaliseAdvisory, validateOsv } from './osv.js';
@@ -301,7 +302,7 @@ export async function importAdvisories(
 
   const root = storeDir(dataDir);
   await mkdir(join(root, 'osv'), { recursive: true });
-  for (const [id, bytes] of originals) await writeAtomic(join(root, 'osv', `${id}.json`), bytes);
+  for (const [id, bytes] of originals) await writeFileAtomic(join(root, 'osv', `${id}.json`), bytes);
   for (const [key, change] of touched) {
     const file = indexFile(dataDir, key);
     await mkdir(join(file, '..'), { recursive: true });
@@ -317,34 +318,17 @@ export async function importAdvisories(
     for (const [id, r] of change.put) merged.set(id, r);
     const list = [...merged.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (list.length === 0) await rm(file, { force: true });
-    else await writeAtomic(file, `${JSON.stringify(list, null, 1)}\n`);
+    else await writeFileAtomic(file, `${JSON.stringify(list, null, 1)}\n`);
   }
   const sorted = Object.fromEntries(
     Object.entries(advisories).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
-  await writeAtomic(
+  await writeFileAtomic(
     join(root, 'manifest.json'),
     `${JSON.stringify({ format: ADVISORY_STORE_FORMAT, advisories: sorted }, null, 1)}\n`,
   );
   for (const list of [summary.imported, summary.updated, summary.unchanged]) list.sort();
   return summary;
-}
-
-async function writeAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx');
-  try {
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 async function* folderCandidates(dir: string, limits: SupplyLimits): AsyncGenerator<Candidate> {
