@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actorOf, createToken } from '../src/app/identity.js';
+
 import { demoPackage } from '../src/demo/package.js';
 import {
   type Cast,
@@ -16,10 +16,8 @@ import {
   startTestService,
   type TestService,
 } from './helpers/runtime.js';
-import { buildWorld, type World } from './helpers/world.js';
+import { buildWorld, PARTIES, type Party, partyUser, type World } from './helpers/world.js';
 
-const PARTIES = ['public', 'own', 'other', 'assigned', 'unassigned', 'admin', 'officer'] as const;
-type Party = (typeof PARTIES)[number];
 type Expect = Readonly<Record<Party, number>>;
 
 interface Row {
@@ -101,7 +99,7 @@ const ROWS: Row[] = [
   {
     method: 'DELETE',
     url: '/api/v1/tokens/:id',
-    path: (w) => `/api/v1/tokens/${(w as World & { tokenId: string }).tokenId}`,
+    path: (w) => `/api/v1/tokens/${w.tokenId}`,
     fresh: true,
     expect: { public: 401, own: 204, other: 404, assigned: 404, unassigned: 404, admin: 404, officer: 404 },
   },
@@ -429,7 +427,7 @@ const ROWS: Row[] = [
 describe.each(STORES)('authorisation matrix (%s)', (store) => {
   let svc: TestService;
   let cast: Cast;
-  let shared: World & { tokenId: string };
+  let shared: World;
   beforeAll(async () => {
     svc = await startTestService(store, { inProcessWorkers: false });
     cast = await seedCast(svc);
@@ -437,26 +435,9 @@ describe.each(STORES)('authorisation matrix (%s)', (store) => {
   });
   afterAll(async () => svc?.close());
 
-  async function world(): Promise<World & { tokenId: string }> {
-    const w = await buildWorld(svc, cast);
-    const t = await createToken(
-      svc.ctx,
-      { actor: actorOf(cast.submitterA), where: 'test' },
-      { name: 'to revoke' },
-    );
-    return { ...w, tokenId: t.token.id };
-  }
+  const world = () => buildWorld(svc, cast);
 
-  const userOf = (party: Party) =>
-    ({
-      public: undefined,
-      own: cast.submitterA,
-      other: cast.submitterB,
-      assigned: cast.reviewer1,
-      unassigned: cast.reviewer3,
-      admin: cast.admin,
-      officer: cast.officer,
-    })[party];
+  const userOf = (party: Party) => partyUser(cast, party);
 
   it('has exactly one row per API route the server answers (pages have their own matrix)', () => {
     const served = svc.app.routeTable

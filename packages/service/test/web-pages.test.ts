@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actorOf, createToken, login } from '../src/app/identity.js';
+import { login } from '../src/app/identity.js';
 import { demoPackage } from '../src/demo/package.js';
 import { buildApp } from '../src/http/app.js';
 import { CONTENT_SECURITY_POLICY, csrfFor, PRE_SESSION_COOKIE } from '../src/web/kit.js';
@@ -18,14 +18,12 @@ import {
   startTestService,
   type TestService,
 } from './helpers/runtime.js';
-import { buildWorld, type World } from './helpers/world.js';
+import { buildWorld, PARTIES, type Party, partyUser, type World } from './helpers/world.js';
 
-const PARTIES = ['public', 'own', 'other', 'assigned', 'unassigned', 'admin', 'officer'] as const;
-type Party = (typeof PARTIES)[number];
 /** A status, or `303 /path` for a redirect (ids in the path written as :id, the query left off). */
 type Answer = number | string;
 type Expect = Readonly<Record<Party, Answer>>;
-type W = World & { tokenId: string };
+type W = World;
 
 interface Row {
   readonly method: 'GET' | 'POST';
@@ -399,26 +397,9 @@ describe.each(STORES)('web page matrix (%s)', (store) => {
   });
   afterAll(async () => svc?.close());
 
-  async function world(): Promise<W> {
-    const w = await buildWorld(svc, cast);
-    const t = await createToken(
-      svc.ctx,
-      { actor: actorOf(cast.submitterA), where: 'test' },
-      { name: 'to revoke' },
-    );
-    return { ...w, tokenId: t.token.id };
-  }
+  const world = () => buildWorld(svc, cast);
 
-  const userOf = (party: Party) =>
-    ({
-      public: undefined,
-      own: cast.submitterA,
-      other: cast.submitterB,
-      assigned: cast.reviewer1,
-      unassigned: cast.reviewer3,
-      admin: cast.admin,
-      officer: cast.officer,
-    })[party];
+  const userOf = (party: Party) => partyUser(cast, party);
 
   async function sessionOf(party: Party): Promise<Browserish> {
     const user = userOf(party);

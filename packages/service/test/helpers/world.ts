@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { addEvidence } from '../../src/app/findings.js';
-import { actorOf } from '../../src/app/identity.js';
+import { actorOf, createToken } from '../../src/app/identity.js';
 import { assignReviewer } from '../../src/app/reviewers.js';
 import { changeState, createSubmission, listArtifacts } from '../../src/app/submissions.js';
 import { appendUpload } from '../../src/app/uploads.js';
@@ -22,6 +22,8 @@ export interface World {
   readonly scanId: string;
   readonly findingId: string;
   readonly evidenceId: string;
+  /** A personal API token of submitter A, for the revoke routes. */
+  readonly tokenId: string;
 }
 
 const as = (user: Cast['admin']) => ({ actor: actorOf(user), where: 'test' });
@@ -81,7 +83,9 @@ export async function buildWorld(svc: TestService, cast: Cast): Promise<World> {
   const draftPkg = demoPackage({ name: 'draft-model', which: (f) => f.path.endsWith('model.pt') });
   const d = await createSubmission(ctx, as(cast.submitterA), { manifest: draftPkg.manifest });
   const [pending] = await listArtifacts(ctx, actorOf(cast.submitterA), d.id, 1);
+  const token = await createToken(ctx, as(cast.submitterA), { name: 'to revoke' });
   return {
+    tokenId: token.token.id,
     submissionId: s.id,
     draftId: d.id,
     artifactId: artifact!.id,
@@ -91,4 +95,21 @@ export async function buildWorld(svc: TestService, cast: Cast): Promise<World> {
     findingId,
     evidenceId: evidence.id,
   };
+}
+
+/** The parties of the authorisation matrices: anonymous, the owning and another organisation's
+ * submitter, an assigned and an unassigned reviewer, an administrator, a procurement officer. */
+export const PARTIES = ['public', 'own', 'other', 'assigned', 'unassigned', 'admin', 'officer'] as const;
+export type Party = (typeof PARTIES)[number];
+
+export function partyUser(cast: Cast, party: Party): Cast['admin'] | undefined {
+  return {
+    public: undefined,
+    own: cast.submitterA,
+    other: cast.submitterB,
+    assigned: cast.reviewer1,
+    unassigned: cast.reviewer3,
+    admin: cast.admin,
+    officer: cast.officer,
+  }[party];
 }
