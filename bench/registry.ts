@@ -12,7 +12,6 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -20,7 +19,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { median } from './lib/measure.js';
+import { machineBusySeconds, median } from './lib/measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -103,21 +102,6 @@ ${artifacts}confidentiality: digests-only
   process.stdout.write(`${JSON.stringify({ url: running.url, digests })}\n`);
   await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
   await running.close();
-}
-
-/** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
-function machineBusySeconds(): number | undefined {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8')
-      .split('\n', 1)[0]!
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    return fields.slice(0, 8).reduce((sum, v, i) => (i === 3 || i === 4 ? sum : sum + v), 0) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 interface RunResult {

@@ -27,7 +27,7 @@ export interface Sample {
 export const hasGnuTime = (): boolean => existsSync(GNU_TIME);
 
 /** Busy CPU seconds of the whole machine so far (all cores; /proc/stat counts in USER_HZ = 1/100 s). */
-function machineBusySeconds(): number | undefined {
+export function machineBusySeconds(): number | undefined {
   try {
     const fields = readFileSync('/proc/stat', 'utf8')
       .split('\n', 1)[0]!
