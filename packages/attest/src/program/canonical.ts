@@ -41,3 +41,20 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** Strict UTF-8 JSON of a signed payload, or why it is not (named after `what`). */
+export function decodeJsonPayload(
+  payload: Uint8Array,
+  what: string,
+):
+  | { readonly ok: true; readonly json: unknown }
+  | { readonly ok: false; readonly field: 'payload'; readonly message: string } {
+  try {
+    return {
+      ok: true,
+      json: JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(payload)),
+    };
+  } catch (err) {
+    return { ok: false, field: 'payload', message: `${what} is not UTF-8 JSON (${(err as Error).message})` };
+  }
+}

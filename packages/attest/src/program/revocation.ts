@@ -4,7 +4,7 @@
  * JWKS as the attestations (its own payloadType, so neither document can pass for the other).
  */
 
-import { canonicalBytes, sameBytes } from './canonical.js';
+import { canonicalBytes, decodeJsonPayload, sameBytes } from './canonical.js';
 import {
   array,
   ascending,
@@ -120,16 +120,9 @@ export type RevocationListParse =
   | { readonly ok: false; readonly message: string; readonly field: string };
 
 export function parseRevocationList(payload: Uint8Array, limits: AttestationLimits): RevocationListParse {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(payload));
-  } catch (err) {
-    return {
-      ok: false,
-      field: 'payload',
-      message: `revocation list is not UTF-8 JSON (${(err as Error).message})`,
-    };
-  }
+  const decoded = decodeJsonPayload(payload, 'revocation list');
+  if (!decoded.ok) return decoded;
+  const json = decoded.json;
   let list: RevocationList;
   try {
     const o = object(json, '$', ['_type', 'program', 'issuedAt', 'revoked']);

@@ -5,7 +5,7 @@
  * the same parser a verifier uses, so nothing is signed that would not verify.
  */
 
-import { canonicalBytes, sameBytes } from './canonical.js';
+import { canonicalBytes, decodeJsonPayload, sameBytes } from './canonical.js';
 import {
   array,
   ascending,
@@ -180,16 +180,9 @@ export type StatementResult =
  * duplicates, and bytes that are not the canonical JSON of what they hold are all refused.
  */
 export function parseCompletionStatement(payload: Uint8Array, limits: AttestationLimits): StatementResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(payload));
-  } catch (err) {
-    return {
-      ok: false,
-      field: 'payload',
-      message: `statement is not UTF-8 JSON (${(err as Error).message})`,
-    };
-  }
+  const decoded = decodeJsonPayload(payload, 'statement');
+  if (!decoded.ok) return decoded;
+  const json = decoded.json;
   let statement: CompletionStatement;
   try {
     statement = checkStatement(json, limits);
