@@ -1,7 +1,7 @@
 /**
  * `vacsrp report annual`: the annual report to Congress from a service store (SQLite in a temporary
- * data directory), as Markdown on stdout or in a file, or as a PDF file; usage errors exit 2 before
- * the store is opened, a store the statistics refuse exits 1.
+ * data directory, or PostgreSQL in a schema of its own), as Markdown on stdout or in a file, or as a
+ * PDF file; usage errors exit 2 before the store is opened, a store the statistics refuse exits 1.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -10,12 +10,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { annualReport, configFrom, createOrganisation, openRuntime, readAudit } from '@vacsrp/service';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { harness } from './helpers.js';
 
 const SYSTEM = { actor: { role: 'administrator' as const, userId: 'system' }, where: 'test' };
 
-describe('vacsrp report annual', () => {
+const DATABASE_URL = process.env.VACSRP_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+describe.each(['sqlite', 'postgres'] as const)('vacsrp report annual (%s)', (store) => {
   let dir: string;
   let env: Record<string, string>;
 
@@ -33,7 +36,12 @@ describe('vacsrp report annual', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vacsrp-report-'));
-    env = { VACSRP_MASTER_KEY: randomBytes(32).toString('hex') };
+    env = {
+      VACSRP_MASTER_KEY: randomBytes(32).toString('hex'),
+      ...(store === 'postgres'
+        ? { DATABASE_URL, VACSRP_DATABASE_SCHEMA: `r_${randomBytes(5).toString('hex')}` }
+        : {}),
+    };
     await withStore(async ({ ctx }) => {
       await createOrganisation(ctx, SYSTEM, {
         name: 'Lab',
@@ -43,7 +51,15 @@ describe('vacsrp report annual', () => {
       });
     });
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (env.VACSRP_DATABASE_SCHEMA !== undefined) {
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${env.VACSRP_DATABASE_SCHEMA} cascade`);
+      await client.end();
+    }
+  });
 
   const run = (...argv: string[]) => {
     const h = harness({ env });
