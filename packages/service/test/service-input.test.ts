@@ -276,9 +276,9 @@ describe.each(STORES)('bad input (%s)', (store) => {
   });
 });
 
-describe('sign-in rate limit', () => {
+describe.each(STORES)('sign-in rate limit (%s)', (store) => {
   it('answers 429 with Retry-After once a client exceeds the limit', async () => {
-    const svc = await startTestService('sqlite', { inProcessWorkers: false, loginRateLimit: 3 });
+    const svc = await startTestService(store, { inProcessWorkers: false, loginRateLimit: 3 });
     try {
       const statuses: number[] = [];
       let retryAfter: unknown;
