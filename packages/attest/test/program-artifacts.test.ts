@@ -101,3 +101,24 @@ describe('verifyAttestationFiles', () => {
     expect(r).toMatchObject({ ok: false, code: 'MALFORMED' });
   });
 });
+
+describe('subjects named by digest (as the program service issues them)', () => {
+  const opts = () => ({ jwks: defaultKeyring(), now: AT, artifactsDir: dir });
+  const byDigest = () => artifacts().map((a) => ({ name: `sha256-${a.sha256}`, sha256: a.sha256 }));
+
+  it('finds each attested digest among the files of the directory, whatever their names', async () => {
+    await writeFile(join(dir, 'README.md'), 'not attested');
+    const r = await verifyAttestationFiles(issue(ED(), { artifacts: byDigest() }), opts());
+    expect(r).toMatchObject({ ok: true, artifactsMatched: 3 });
+  });
+
+  it('reports a digest no file has as missing', async () => {
+    await writeFile(join(dir, 'config.json'), '{"hidden_size": 65}');
+    const r = await verifyAttestationFiles(issue(ED(), { artifacts: byDigest() }), opts());
+    expect(r).toMatchObject({
+      ok: false,
+      code: 'MISSING_ARTIFACT',
+      artifacts: [{ name: `sha256-${hex(files['config.json']!)}`, problem: 'missing' }],
+    });
+  });
+});

@@ -3,7 +3,7 @@
  * verifyAttestation and with `vacsrp verify --program`), keeps verifying after a key rotation, and
  * fails as REVOKED once revoked, with the revocation list the service serves.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseJwks, verifyAttestation } from '@vacsrp/attest';
@@ -46,8 +46,8 @@ describe.each(STORES)('completion attestations (%s)', (store) => {
   const revocations = async () =>
     (await inject(undefined, 'GET', '/.well-known/vacsrp/revocations.json')).body;
 
-  async function completed(modelName: string) {
-    const r = await reviewToFinalReport(svc, cast, { modelName });
+  async function completed(modelName: string, salt?: string) {
+    const r = await reviewToFinalReport(svc, cast, { modelName, ...(salt === undefined ? {} : { salt }) });
     expect(
       (await inject(cast.admin, 'POST', `/api/v1/submissions/${r.submissionId}/public-summary`)).statusCode,
     ).toBe(200);
@@ -164,7 +164,8 @@ describe.each(STORES)('completion attestations (%s)', (store) => {
   });
 
   it('verifies with `vacsrp verify --program` against the running service', async () => {
-    const one = await completed('cli-verified');
+    const salt = 'cli-verified-salt';
+    const one = await completed('cli-verified', salt);
     await svc.app.listen({ host: '127.0.0.1', port: 0 });
     const address = svc.app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -199,6 +200,16 @@ describe.each(STORES)('completion attestations (%s)', (store) => {
       const jwksFile = join(dir, 'jwks.json');
       await writeFile(jwksFile, (await jwks()).text);
       expect((await run(['verify', file, '--keys', jwksFile])).code).toBe(0);
+      // The buyer's copy of the model, under names of its own: subjects are matched by digest.
+      const model = join(dir, 'model');
+      await mkdir(join(model, 'nested'), { recursive: true });
+      await writeFile(join(model, 'weights.bin'), `weights ${salt}`);
+      await writeFile(join(model, 'nested', 'tok.json'), `tokenizer ${salt}`);
+      expect((await run(['verify', file, '--keys', jwksFile, '--artifacts', model])).code).toBe(0);
+      await writeFile(join(model, 'weights.bin'), 'tampered weights');
+      const tampered = await run(['verify', file, '--keys', jwksFile, '--artifacts', model]);
+      expect(tampered.code).toBe(1);
+      expect(tampered.err).toMatch(/MISSING_ARTIFACT/);
       await writeFile(file, one.attestation.envelope.replace(/"sig":"./, '"sig":"A'));
       expect((await run(['verify', file, '--keys', jwksFile])).code).toBe(1);
     } finally {

@@ -2,6 +2,7 @@
  * The file-system adapter of attestation verification: hashing the files an attestation names in a
  * local directory (on the shared digest pool, so large models hash on every core), then verifying.
  */
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DigestError } from '../digest/errors.js';
 import { createDigestPool, type DigestPool } from '../digest/index.js';
@@ -43,9 +44,60 @@ export async function hashArtifacts(
   }
 }
 
+/** A subject named by its digest (`sha256-<hex>`) says nothing of the file's name or place. */
+const DIGEST_NAME = /^sha256-([0-9a-f]{64})$/;
+/** Files hashed when subjects are named by digest: the whole directory is searched (CWE-400). */
+export const MAX_SEARCHED_FILES = 100_000;
+
+/** Regular files under `dir`, recursively, never following links; at most MAX_SEARCHED_FILES. */
+async function regularFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile()) {
+        out.push(path);
+        if (out.length > MAX_SEARCHED_FILES) {
+          throw new RangeError(
+            `more than ${MAX_SEARCHED_FILES} files under ${dir}; point --artifacts at the model itself`,
+          );
+        }
+      }
+    }
+  }
+  return out.sort();
+}
+
+/**
+ * For subjects named by digest: hashes every regular file under `dir` and reports each subject as
+ * present (some file has its digest) or missing.
+ */
+export async function findArtifactsByDigest(
+  dir: string,
+  names: readonly string[],
+  options: { readonly pool?: DigestPool } = {},
+): Promise<LocalArtifact[]> {
+  const pool = options.pool ?? createDigestPool();
+  try {
+    const files = await regularFiles(dir);
+    const found = new Set(await Promise.all(files.map((f) => pool.digestFile(f))));
+    return names.map((name) => {
+      const sha256 = DIGEST_NAME.exec(name)?.[1];
+      return { name, sha256: sha256 !== undefined && found.has(sha256) ? sha256 : null };
+    });
+  } finally {
+    if (options.pool === undefined) await pool.close();
+  }
+}
+
 /**
  * verifyAttestation, then — only when everything else holds — the artifact subjects against the
- * files of the same name in `artifactsDir`. Only the attested files are read.
+ * files in `artifactsDir`: a subject named by path against the file of that name (only the attested
+ * files are read); subjects named by digest (`sha256-<hex>`, as the program service issues them, so
+ * no file name is published) against every file in the directory.
  */
 export async function verifyAttestationFiles(
   envelopeBytes: Uint8Array | string,
@@ -58,6 +110,16 @@ export async function verifyAttestationFiles(
   const first = verifyAttestation(envelopeBytes, rest);
   if (!first.ok) return first;
   const names = artifactSubjects(first.statement).map((s) => s.name);
-  const local = await hashArtifacts(artifactsDir, names, pool === undefined ? {} : { pool });
-  return verifyAttestation(envelopeBytes, { ...rest, artifacts: local });
+  const byDigest = names.filter((n) => DIGEST_NAME.test(n));
+  const byPath = names.filter((n) => !DIGEST_NAME.test(n));
+  const shared = pool === undefined ? createDigestPool() : pool;
+  try {
+    const local = [
+      ...(await hashArtifacts(artifactsDir, byPath, { pool: shared })),
+      ...(byDigest.length === 0 ? [] : await findArtifactsByDigest(artifactsDir, byDigest, { pool: shared })),
+    ];
+    return verifyAttestation(envelopeBytes, { ...rest, artifacts: local });
+  } finally {
+    if (pool === undefined) await shared.close();
+  }
 }
