@@ -23,6 +23,7 @@ import { AppError, type Context, notFound, type Origin } from '../context.js';
 import { recordEvent } from '../events.js';
 import { buildConfidentialReview, latestRevision } from './confidential.js';
 import { signingKeyAt, wholeSecond } from './keys.js';
+import { modelSigningSubject } from './model-signing.js';
 import { ATTESTATION_VALIDITY_DAYS, programIdentity, registryEntryUrl } from './settings.js';
 import { approvedSummary } from './summary.js';
 
@@ -109,6 +110,7 @@ export async function issueCompletionAttestation(
   const entryId = randomUUID();
   const criteria = data.coverage.map((c) => ({ id: c.criterionId, outcome: c.outcome }));
   const key = await signingKeyAt(ctx, tx, issuedAt);
+  const signed = await modelSigningSubject(tx, ctx, submissionId, revision);
   const issued = issueAttestation(
     {
       attestationId: id,
@@ -116,6 +118,7 @@ export async function issueCompletionAttestation(
       criteriaVersion: summary.criteriaVersion,
       submission: { id: submissionId, revision },
       artifacts: data.digests.map((sha256) => ({ name: subjectName(sha256), sha256 })),
+      ...(signed === undefined ? {} : { modelSigning: signed }),
       criteria,
       acceptedRisks: attestedRisks(summary, criteria),
       issuedAt,
