@@ -10,14 +10,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type ProgressEvent, type ScanReport, scan } from '@vacsrp/scanner';
 import type { Transaction } from 'kysely';
-import type { Actor } from '../domain/actor.js';
 import { resolveFinding } from '../domain/findings.js';
 import { enqueueJob } from '../jobs/queue.js';
 import type { Db } from '../store/audit.js';
 import type { Database, ScanRow } from '../store/schema.js';
 import { requireSubmissionRole, visibleSubmission } from './access.js';
-import { AppError, type Context, notFound, nowIso } from './context.js';
-import { recordDomainEvent, recordEvent } from './events.js';
+import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
+import { recordDomainEvent, recordEvent, recordRead } from './events.js';
 import { findingFromRow } from './finding-rows.js';
 
 export const SCAN_JOB = 'scan-revision';
@@ -120,9 +119,11 @@ export async function queueScanIfReady(
   );
 }
 
-export async function listScans(ctx: Context, actor: Actor, submissionId: string): Promise<ScanView[]> {
-  requireSubmissionRole(actor);
-  await visibleSubmission(ctx.db, actor, submissionId);
+/** Scan summaries name artifact paths (skipped files), so reading them is an audited read. */
+export async function listScans(ctx: Context, origin: Origin, submissionId: string): Promise<ScanView[]> {
+  requireSubmissionRole(origin.actor);
+  await visibleSubmission(ctx.db, origin.actor, submissionId);
+  await recordRead(ctx, origin, 'scans.read', { kind: 'submission', id: submissionId });
   const rows = await ctx.db
     .selectFrom('scans')
     .selectAll()
@@ -132,7 +133,8 @@ export async function listScans(ctx: Context, actor: Actor, submissionId: string
   return rows.map(toScanView);
 }
 
-export async function getScan(ctx: Context, actor: Actor, id: string): Promise<ScanView> {
+export async function getScan(ctx: Context, origin: Origin, id: string): Promise<ScanView> {
+  const actor = origin.actor;
   requireSubmissionRole(actor);
   const row = await ctx.db.selectFrom('scans').selectAll().where('id', '=', id).executeTakeFirst();
   if (row === undefined) throw notFound('scan');
@@ -142,6 +144,7 @@ export async function getScan(ctx: Context, actor: Actor, id: string): Promise<S
     if (error instanceof AppError && error.code === 'NOT_FOUND') throw notFound('scan');
     throw error;
   }
+  await recordRead(ctx, origin, 'scan.read', { kind: 'scan', id });
   return toScanView(row);
 }
 

@@ -249,6 +249,7 @@ export async function listSubmissions(ctx: Context, actor: Actor): Promise<Submi
 export async function getSubmission(ctx: Context, origin: Origin, id: string): Promise<SubmissionView> {
   requireSubmissionRole(origin.actor);
   const row = await visibleSubmission(ctx.db, origin.actor, id);
+  await recordRead(ctx, origin, 'submission.read', { kind: 'submission', id });
   return toView(ctx.db, row);
 }
 

@@ -136,7 +136,7 @@ export function findingRoutes(app: FastifyInstance, ctx: Context): void {
         response: { 200: Type.Array(ScanSchema), ...problemResponses(401, 403, 404) },
       },
     },
-    async (request) => listScans(ctx, request.actor, (request.params as { id: string }).id),
+    async (request) => listScans(ctx, origin(request), (request.params as { id: string }).id),
   );
 
   app.get(
@@ -150,7 +150,7 @@ export function findingRoutes(app: FastifyInstance, ctx: Context): void {
         response: { 200: ScanSchema, ...problemResponses(401, 403, 404) },
       },
     },
-    async (request) => getScan(ctx, request.actor, (request.params as { id: string }).id),
+    async (request) => getScan(ctx, origin(request), (request.params as { id: string }).id),
   );
 
   app.get(

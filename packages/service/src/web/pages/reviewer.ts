@@ -141,7 +141,7 @@ export function reviewerPages(web: FastifyInstance, ctx: Context): void {
     const s = await getSubmission(ctx, o, id);
     if (o.actor.role !== 'reviewer' && o.actor.role !== 'administrator')
       throw new AppError('FORBIDDEN', 'the workbench is for reviewers and administrators');
-    const [scans, findings] = await Promise.all([listScans(ctx, o.actor, id), listFindings(ctx, o, id)]);
+    const [scans, findings] = await Promise.all([listScans(ctx, o, id), listFindings(ctx, o, id)]);
     const open = s.state === 'in-review' || s.state === 'findings-issued';
     const criteria = allCriteria();
     return view(

@@ -250,7 +250,7 @@ export function submissionPages(web: FastifyInstance, ctx: Context): void {
     const filter = filterOf(request);
     const [revisions, scans, decisions, assignments, findings] = await Promise.all([
       listRevisions(ctx, o.actor, id),
-      listScans(ctx, o.actor, id),
+      listScans(ctx, o, id),
       listDecisions(ctx, o.actor, id),
       history(ctx, o.actor, id),
       listFindings(ctx, o, id, filter),
