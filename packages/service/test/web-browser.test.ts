@@ -273,6 +273,16 @@ describe.each(STORES)('the web interface in a browser (%s)', (store) => {
     const manualUrl = r1.url();
     expect(manualUrl).toMatch(/\/findings\/[0-9a-f-]{36}$/);
     await audit(r1, 'finding-reviewer');
+    // Evidence: the attach form uploads the file to the evidence API; the page lists it, the viewer shows it.
+    await r1.setInputFiles('#evidence-file', {
+      name: 'attack-log.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('attempt 7: model complied'),
+    });
+    await Promise.all([r1.waitForEvent('load'), r1.click('#evidence-form button[type=submit]')]);
+    await r1.click('a:has-text("attack-log.txt")');
+    expect(await r1.textContent('#evidence-content')).toContain('attempt 7: model complied');
+    await r1.goto(manualUrl);
     await r1.goto(`${svc.url}/submissions/${submissionId}/workbench`);
     await submitForm(r1, 'button:has-text("Issue the findings")');
     expect(await flash(r1)).toContain('findings issued');

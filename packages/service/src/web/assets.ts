@@ -29,6 +29,34 @@ pre.web-pre { max-height: 30rem; overflow: auto; }
 .web-digest { font-family: "Roboto Mono", monospace; font-size: 0.8rem; word-break: break-all; }
 `;
 
+/** Attaching an evidence file: the raw bytes go to the evidence API (same origin, session cookie). */
+const EVIDENCE_JS = `(function () {
+  'use strict';
+  Array.prototype.forEach.call(document.querySelectorAll('[data-needs-js]'), function (el) { el.hidden = false; });
+  Array.prototype.forEach.call(document.querySelectorAll('[data-no-js]'), function (el) { el.hidden = true; });
+  var form = document.getElementById('evidence-form');
+  if (!form) return;
+  var status = document.getElementById('evidence-status');
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var file = form.querySelector('input[type=file]').files[0];
+    if (!file) { status.textContent = 'Choose a file first.'; return; }
+    var type = (file.type || '').toLowerCase();
+    if (!/^[a-z0-9.+-]+\\/[a-z0-9.+-]+$/.test(type)) type = 'application/octet-stream';
+    var url = '/api/v1/findings/' + encodeURIComponent(form.getAttribute('data-finding')) + '/evidence?name=' +
+      encodeURIComponent(file.name.slice(0, 200)) + '&mediaType=' + encodeURIComponent(type);
+    status.className = '';
+    status.textContent = 'Uploading ' + file.name + '…';
+    fetch(url, { method: 'POST', body: file, credentials: 'same-origin', headers: { 'content-type': 'application/octet-stream' } })
+      .then(function (res) {
+        if (res.ok) { window.location.reload(); return; }
+        return res.json().then(function (p) { throw new Error(p.detail || ('HTTP ' + res.status)); });
+      })
+      .catch(function (err) { status.className = 'web-status-error'; status.textContent = 'Not attached: ' + err.message; });
+  });
+})();
+`;
+
 const UPLOAD_JS = `(function () {
   'use strict';
   var CHUNK = 256 * 1024;
@@ -143,5 +171,6 @@ const MANIFEST_JS = `(function () {
 export const OWN_ASSETS: Readonly<Record<string, { type: string; body: string }>> = {
   'site.css': { type: 'text/css; charset=utf-8', body: SITE_CSS },
   'upload.js': { type: 'text/javascript; charset=utf-8', body: UPLOAD_JS },
+  'evidence.js': { type: 'text/javascript; charset=utf-8', body: EVIDENCE_JS },
   'manifest.js': { type: 'text/javascript; charset=utf-8', body: MANIFEST_JS },
 };

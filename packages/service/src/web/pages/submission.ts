@@ -456,6 +456,17 @@ export function submissionPages(web: FastifyInstance, ctx: Context): void {
               )}</ul>`
         }
         ${
+          role === 'reviewer' && s.reviewers.includes(o.actor.role === 'reviewer' ? o.actor.userId : '')
+            ? html`<form class="usa-form" id="evidence-form" data-finding="${f.id}" data-needs-js hidden>
+                <label class="usa-label" for="evidence-file">Attach an evidence file (encrypted at rest; at most 100 MB)</label>
+                <input class="usa-file-input" id="evidence-file" name="file" type="file" required>
+                <button class="usa-button usa-button--outline" type="submit">Attach</button>
+                <p id="evidence-status" role="status" aria-live="polite"></p></form>
+              <p data-no-js>Attaching evidence files needs JavaScript here; or POST the bytes to
+                <code>/api/v1/findings/${f.id}/evidence?name=…</code> with an API token.</p>`
+            : EMPTY
+        }
+        ${
           f.resolution === null
             ? EMPTY
             : html`<h2>Resolution</h2><pre class="web-pre" tabindex="0">${JSON.stringify(f.resolution, null, 2)}</pre>`
@@ -478,7 +489,7 @@ export function submissionPages(web: FastifyInstance, ctx: Context): void {
                 <button class="usa-button usa-button--outline" type="submit">Comment</button></form>`
             : EMPTY
         }`,
-      { side: submissionSide(s, o.actor) },
+      { side: submissionSide(s, o.actor), scripts: ['/assets/web/evidence.js'] },
     );
   });
 
