@@ -26,12 +26,15 @@ import { parsePyproject } from '../src/supply/toml-files.js';
 
 vi.mock('../src/rules/registry.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../src/rules/registry.js')>();
-  if ('VAC-DEP-001' in real.RULES) return real;
+  const rules: Record<string, unknown> = real.RULES;
+  if ('VAC-DEP-001' in rules) return real;
   const { SUPPLY_RULES } = await import('../src/rules/supply.js');
-  const extra = Object.fromEntries(Object.entries(SUPPLY_RULES).map(([id, d]) => [id, { id, ...d }]));
+  const extra = Object.fromEntries(
+    Object.entries(SUPPLY_RULES).map(([id, d]) => [id, { id, ...(d as object) }]),
+  );
   return {
     ...real,
-    RULES: { ...real.RULES, ...extra },
+    RULES: { ...rules, ...extra },
     RULE_IDS: [...real.RULE_IDS, ...Object.keys(extra)].sort(),
   };
 });

@@ -38,7 +38,7 @@ describe.each(STORES)('program outputs (%s)', (store) => {
     return {
       status: res.statusCode,
       res,
-      json: res.headers['content-type']?.includes('json') ? res.json() : undefined,
+      json: String(res.headers['content-type'] ?? '').includes('json') ? res.json() : undefined,
     };
   };
   const audited = async (what: string) =>

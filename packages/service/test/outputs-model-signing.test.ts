@@ -41,7 +41,7 @@ describe.each(STORES)('attestations of signed models (%s)', (store) => {
     }
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const signed = await signModel(dir, privateKey);
-    if (!signed.ok) throw new Error(signed.message);
+    if (!signed.ok) throw new Error(signed.reason);
     await writeFile(join(dir, 'model.sig'), signed.signature);
     const paths = ['clean-model/config.json', 'clean-model/model.pt', 'model.sig'];
     const bytes = new Map<string, Buffer>();

@@ -146,7 +146,7 @@ describe.each(STORES)('bad input (%s)', (store) => {
     expect(await received(artifactId)).toMatchObject({ received: 0, artifact: { state: 'pending' } });
     // Right size, wrong bytes: the digest check refuses it.
     const wrong = Buffer.from(bytes);
-    wrong[wrong.length - 1] ^= 0xff;
+    wrong[wrong.length - 1] = (wrong.at(-1) ?? 0) ^ 0xff;
     const mismatch = await patch(artifactId, wrong, { ...octets, 'upload-offset': '0' });
     problem(mismatch, 422);
     expect(mismatch.json().reason).toBe('DIGEST_MISMATCH');

@@ -42,7 +42,7 @@ describe.each(STORES)('the review journey (%s)', (store) => {
     });
     return {
       status: res.statusCode,
-      json: res.headers['content-type']?.includes('json') ? res.json() : undefined,
+      json: String(res.headers['content-type'] ?? '').includes('json') ? res.json() : undefined,
       res,
     };
   };

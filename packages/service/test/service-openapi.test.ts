@@ -3,7 +3,7 @@
  * its parameters, request body and responses; bodies forbid unknown properties; errors are problem
  * details; and it compiles as JSON Schema 2020-12 (OpenAPI 3.1's dialect) with Ajv.
  */
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isApiRoute, startTestService, type TestService } from './helpers/runtime.js';
 

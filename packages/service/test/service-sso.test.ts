@@ -81,7 +81,7 @@ async function provider() {
             ...grant.claims,
           }),
         ).toString('base64url');
-        const signature = sign('sha256', Buffer.from(`${header}.${payload}`), grant.key).toString(
+        const signature = sign('sha256', Buffer.from(`${header}.${payload}`), good.privateKey).toString(
           'base64url',
         );
         return send(200, {
@@ -100,18 +100,13 @@ async function provider() {
   return {
     issuer,
     /** Plays the user approving the sign-in at the provider: returns the code for the callback. */
-    authorize(
-      location: string,
-      claims: Record<string, unknown>,
-      key: KeyObject = good.privateKey,
-    ): { code: string; state: string } {
+    authorize(location: string, claims: Record<string, unknown>): { code: string; state: string } {
       const url = new URL(location);
       const code = randomBytes(12).toString('hex');
       grants.set(code, {
         challenge: url.searchParams.get('code_challenge')!,
         nonce: url.searchParams.get('nonce')!,
         claims,
-        key,
       });
       return { code, state: url.searchParams.get('state')! };
     },
