@@ -292,6 +292,23 @@ const ROWS: Row[] = [
     body: (_w, c) => ({ kind: 'advisory', organisationId: c.orgB.id, from: '2020-01-01', to: '2020-12-31' }),
     expect: { public: 401, own: 403, other: 403, assigned: 201, unassigned: 201, admin: 403, officer: 403 },
   },
+  {
+    method: 'GET',
+    url: '/api/v1/submissions/:id/criterion-outcomes',
+    path: (w) => `/api/v1/submissions/${w.submissionId}/criterion-outcomes`,
+    expect: CONFIDENTIAL,
+  },
+  {
+    method: 'POST',
+    url: '/api/v1/submissions/:id/criterion-outcomes',
+    path: (w) => `/api/v1/submissions/${w.submissionId}/criterion-outcomes`,
+    body: () => ({
+      criterionId: 'AR-5',
+      outcome: 'not-applicable',
+      note: 'The model is not exposed through an API.',
+    }),
+    expect: { public: 401, own: 403, other: 404, assigned: 201, unassigned: 404, admin: 403, officer: 403 },
+  },
   { method: 'GET', url: '/api/v1/reviewers', path: () => '/api/v1/reviewers', expect: ADMIN_ONLY(200) },
   {
     method: 'GET',

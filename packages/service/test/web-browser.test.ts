@@ -284,6 +284,11 @@ describe.each(STORES)('the web interface in a browser (%s)', (store) => {
     expect(await r1.textContent('#evidence-content')).toContain('attempt 7: model complied');
     await r1.goto(manualUrl);
     await r1.goto(`${svc.url}/submissions/${submissionId}/workbench`);
+    await r1.selectOption('#o-criterion', 'AR-5');
+    await r1.selectOption('#o-outcome', 'not-applicable');
+    await r1.fill('#o-note', 'The model is only deployed offline.');
+    await submitForm(r1, 'button:has-text("Record the outcome")');
+    expect(await flash(r1)).toContain('AR-5: not-applicable is recorded');
     await submitForm(r1, 'button:has-text("Issue the findings")');
     expect(await flash(r1)).toContain('findings issued');
 

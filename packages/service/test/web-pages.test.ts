@@ -275,6 +275,21 @@ const ROWS: Row[] = [
   },
   {
     method: 'POST',
+    url: '/submissions/:id/criterion-outcomes',
+    path: (w) => `/submissions/${w.submissionId}/criterion-outcomes`,
+    form: () => ({ criterionId: 'AR-5', outcome: 'not-applicable', note: 'offline only' }),
+    expect: {
+      public: SIGN_IN_POST,
+      own: 403,
+      other: 404,
+      assigned: '303 /submissions/:id/workbench',
+      unassigned: 404,
+      admin: 403,
+      officer: 403,
+    },
+  },
+  {
+    method: 'POST',
     url: '/submissions/:id/recusals',
     path: (w) => `/submissions/${w.submissionId}/recusals`,
     form: (_w, c) => ({ reviewerId: c.reviewer1.id, reason: 'former colleague' }),

@@ -306,9 +306,27 @@ const programOutputs: Migration = {
   },
 };
 
+/** Reviewers' recorded outcome per criterion (met, not met, not applicable) for a revision. */
+const criterionOutcomes: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('criterion_outcomes')
+      .addColumn('submission_id', text, (c) => c.notNull().references('submissions.id'))
+      .addColumn('revision', int, (c) => c.notNull())
+      .addColumn('criterion_id', text, (c) => c.notNull())
+      .addColumn('outcome', text, (c) => c.notNull())
+      .addColumn('reviewer_id', text, (c) => c.notNull())
+      .addColumn('note', text, (c) => c.notNull())
+      .addColumn('at', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('criterion_outcomes_pk', ['submission_id', 'revision', 'criterion_id'])
+      .execute();
+  },
+};
+
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-program-outputs': programOutputs,
+  '0003-criterion-outcomes': criterionOutcomes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

@@ -224,6 +224,17 @@ export interface AuditTipRow {
   hash: string;
 }
 
+export interface CriterionOutcomeRow {
+  submission_id: string;
+  revision: number;
+  criterion_id: string;
+  /** met | not-met | not-applicable */
+  outcome: string;
+  reviewer_id: string;
+  note: string;
+  at: string;
+}
+
 export interface Database {
   organisations: OrganisationRow;
   users: UserRow;
@@ -243,6 +254,7 @@ export interface Database {
   decisions: DecisionRow;
   audit_log: AuditRow;
   audit_tip: AuditTipRow;
+  criterion_outcomes: CriterionOutcomeRow;
   program_keys: ProgramKeyRow;
   public_summaries: PublicSummaryRow;
   attestations: AttestationRow;

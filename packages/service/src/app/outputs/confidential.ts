@@ -13,6 +13,7 @@ import {
   REPORT_LIMITS,
   type ReportEvidence,
   type ReportFinding,
+  type ReviewerOutcome,
   type ReviewReportInput,
   type SignOff,
 } from '../../reports/model.js';
@@ -255,8 +256,16 @@ export async function buildConfidentialReview(
     .limit(REPORT_LIMITS.scans)
     .execute();
 
+  const outcomeRows = await db
+    .selectFrom('criterion_outcomes')
+    .selectAll()
+    .where('submission_id', '=', submissionId)
+    .where('revision', '=', revision)
+    .orderBy('criterion_id')
+    .execute();
+
   const reviewerIds = JSON.parse(submission.sign_offs) as string[];
-  const peopleIds = new Set<string>(reviewerIds);
+  const peopleIds = new Set<string>([...reviewerIds, ...outcomeRows.map((o) => o.reviewer_id)]);
   for (const f of findingRows) {
     const r = parseJson(f.resolution ?? 'null') as { by?: unknown } | null;
     if (typeof r?.by === 'string') peopleIds.add(r.by);
@@ -293,11 +302,19 @@ export async function buildConfidentialReview(
     };
   });
   const scanRecords = scans.map((s) => ({ id: s.id, completedAt: s.finished_at ?? rev.created_at }));
+  const reviewerOutcomes = outcomeRows.map(
+    (o): ReviewerOutcome => ({
+      criterionId: o.criterion_id,
+      outcome: o.outcome as ReviewerOutcome['outcome'],
+      reviewer: clean(names.get(o.reviewer_id) ?? o.reviewer_id, 'line', 'reviewer'),
+      note: clean(o.note, 'paragraph'),
+    }),
+  );
   const catalog = loadCriteriaCatalog();
   const coverage = buildCoverage(
     catalog.families.flatMap((family) => family.criteria.map((criterion) => ({ family, criterion }))),
     findings,
-    [],
+    reviewerOutcomes,
     scanRecords,
   );
 
@@ -348,7 +365,7 @@ export async function buildConfidentialReview(
         sha256: a.sha256,
       })),
       findings,
-      reviewerOutcomes: [],
+      reviewerOutcomes,
       scans: scanRecords,
       signOffs: await signOffs(db, submissionId, reviewerIds, names),
     },

@@ -3,6 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Context } from '../../app/context.js';
 import {
+  listCriterionOutcomes,
+  MAX_OUTCOME_NOTE,
+  REVIEWER_OUTCOMES,
+  type ReviewerOutcomeValue,
+  recordCriterionOutcome,
+} from '../../app/criterion-outcomes.js';
+import {
   assignReviewer,
   declare,
   declareRelationship,
@@ -49,7 +56,66 @@ const HistorySchema = Type.Array(
   ),
 );
 
+const OutcomeSchema = Type.Object(
+  {
+    revision: Type.Integer(),
+    criterionId: Type.String(),
+    outcome: Type.Union(REVIEWER_OUTCOMES.map((o) => Type.Literal(o))),
+    reviewerId: Type.String(),
+    note: Type.String(),
+    at: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
 export function reviewerRoutes(app: FastifyInstance, ctx: Context): void {
+  app.get(
+    '/api/v1/submissions/:id/criterion-outcomes',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['assignments'],
+        summary: "Reviewers' recorded outcome per criterion, for every revision",
+        params: IdParams,
+        response: { 200: Type.Array(OutcomeSchema), ...problemResponses(401, 403, 404) },
+      },
+    },
+    async (request) => listCriterionOutcomes(ctx, origin(request), (request.params as { id: string }).id),
+  );
+
+  app.post(
+    '/api/v1/submissions/:id/criterion-outcomes',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['assignments'],
+        summary:
+          'An assigned reviewer records the outcome of one criterion for the current revision, and why',
+        params: IdParams,
+        body: Type.Object(
+          {
+            criterionId: Type.String({ minLength: 1, maxLength: 100 }),
+            outcome: Type.Union(REVIEWER_OUTCOMES.map((o) => Type.Literal(o))),
+            note: Type.String({ minLength: 1, maxLength: MAX_OUTCOME_NOTE }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: OutcomeSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await recordCriterionOutcome(
+            ctx,
+            origin(request),
+            (request.params as { id: string }).id,
+            request.body as { criterionId: string; outcome: ReviewerOutcomeValue; note: string },
+          ),
+        ),
+  );
+
   app.get(
     '/api/v1/disclosures',
     {

@@ -5,6 +5,7 @@
 import { allCriteria } from '@vacsrp/scanner';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, type Context } from '../../app/context.js';
+import { REVIEWER_OUTCOMES, recordCriterionOutcome } from '../../app/criterion-outcomes.js';
 import { createManualFinding, listFindings, type NewManualFinding } from '../../app/findings.js';
 import { listOrganisations } from '../../app/organisations.js';
 import { declare, listDeclarations, recuseReviewer } from '../../app/reviewers.js';
@@ -181,6 +182,23 @@ export function reviewerPages(web: FastifyInstance, ctx: Context): void {
             <label class="usa-label" for="m-artifact">Artifact path (optional)</label>
             <input class="usa-input" id="m-artifact" name="artifact" maxlength="1000">
             <button class="usa-button" type="submit">Add the finding</button>
+          </form>
+          <h2>Record a criterion outcome</h2>
+          <p>What you concluded for a criterion of this revision, and why: the confidential report's
+            coverage table and the attestation use it (the latest word per criterion counts).</p>
+          <form class="usa-form usa-form--large" method="post" action="/submissions/${s.id}/criterion-outcomes">${csrfField(csrf)}
+            <label class="usa-label" for="o-criterion">Criterion</label>
+            <select class="usa-select" id="o-criterion" name="criterionId">${criteria.map(
+              (c) =>
+                html`<option value="${c.criterion.id}">${c.criterion.id} — ${c.criterion.title}</option>`,
+            )}</select>
+            <label class="usa-label" for="o-outcome">Outcome</label>
+            <select class="usa-select" id="o-outcome" name="outcome">${REVIEWER_OUTCOMES.map(
+              (v) => html`<option value="${v}">${v}</option>`,
+            )}</select>
+            <label class="usa-label" for="o-note">Why</label>
+            <textarea class="usa-textarea" id="o-note" name="note" rows="2" required maxlength="2000"></textarea>
+            <button class="usa-button usa-button--outline" type="submit">Record the outcome</button>
           </form>`
             : EMPTY
         }
@@ -214,6 +232,22 @@ export function reviewerPages(web: FastifyInstance, ctx: Context): void {
       };
       const f = await createManualFinding(ctx, origin(request), id, input);
       return { to: `/findings/${f.id}`, text: 'The manual finding is recorded.' };
+    });
+  });
+
+  web.post('/submissions/:id/criterion-outcomes', { config: { access: 'user' } }, async (request, reply) => {
+    const id = idParam(request);
+    const form = formOf(request);
+    return attempt(reply, `/submissions/${id}/workbench`, async () => {
+      const outcome = await recordCriterionOutcome(ctx, origin(request), id, {
+        criterionId: text(form, 'criterionId', 'The criterion', 100),
+        outcome: choice(form, 'outcome', 'outcome', REVIEWER_OUTCOMES),
+        note: text(form, 'note', 'The reason', 2000),
+      });
+      return {
+        to: `/submissions/${id}/workbench`,
+        text: `${outcome.criterionId}: ${outcome.outcome} is recorded.`,
+      };
     });
   });
 
