@@ -183,6 +183,14 @@ describe.each(STORES)('the review journey (%s)', (store) => {
     });
     expect(comment.status).toBe(201);
     expect(comment.json.comments).toHaveLength(1);
+    // The list reads every thread at once: each finding carries its own comments, and only its own.
+    const listed = (await call(cast.reviewer1, 'GET', `/api/v1/submissions/${id}/findings`)).json as {
+      id: string;
+      comments: { body: string }[];
+    }[];
+    expect(listed.length).toBe(findings.length + 1);
+    for (const f of listed)
+      expect(f.comments.map((c) => c.body)).toEqual(f.id === manual.json.id ? ['We will look.'] : []);
 
     expect(
       (

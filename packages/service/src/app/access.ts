@@ -9,10 +9,19 @@ import type { SubmissionRow } from '../store/schema.js';
 import { AppError, notFound } from './context.js';
 import { assignmentHistory } from './history.js';
 
-/** Loads a submission the actor may see, or answers NOT_FOUND exactly as for a missing one. */
-export async function visibleSubmission(db: Db, actor: Actor, id: string): Promise<SubmissionRow> {
+/**
+ * Loads a submission the actor may see, or answers NOT_FOUND exactly as for a missing one. `what`
+ * names the object asked for when it hangs off the submission (an artifact, a finding, a scan), so
+ * its answer too is that of a missing object.
+ */
+export async function visibleSubmission(
+  db: Db,
+  actor: Actor,
+  id: string,
+  what = 'submission',
+): Promise<SubmissionRow> {
   const row = await db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst();
-  if (row === undefined || !(await canSee(db, actor, row))) throw notFound('submission');
+  if (row === undefined || !(await canSee(db, actor, row))) throw notFound(what);
   return row;
 }
 

@@ -24,7 +24,7 @@ import type { FindingRow, SubmissionRow } from '../store/schema.js';
 import { requireSubmissionRole, visibleSubmission } from './access.js';
 import { AppError, type Context, notFound, nowIso, type Origin } from './context.js';
 import { recordDomainEvent, recordEvent, recordRead } from './events.js';
-import { commentsOf, findingFromRow } from './finding-rows.js';
+import { commentsOf, commentsOfAll, evidenceFilesOfAll, findingFromRow } from './finding-rows.js';
 import { assignmentHistory } from './history.js';
 import { domainRefusal } from './submissions.js';
 
@@ -90,12 +90,7 @@ async function loadFinding(
   requireSubmissionRole(actor);
   const row = await db.selectFrom('findings').selectAll().where('id', '=', id).executeTakeFirst();
   if (row === undefined) throw notFound('finding');
-  try {
-    return { row, submission: await visibleSubmission(db, actor, row.submission_id) };
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'NOT_FOUND') throw notFound('finding');
-    throw error;
-  }
+  return { row, submission: await visibleSubmission(db, actor, row.submission_id, 'finding') };
 }
 
 async function toDomainFinding(db: Db, row: FindingRow): Promise<Finding> {
@@ -103,15 +98,14 @@ async function toDomainFinding(db: Db, row: FindingRow): Promise<Finding> {
 }
 
 async function toView(db: Db, row: FindingRow): Promise<FindingView> {
-  const comments = await commentsOf(db, row.id);
-  const files = await db
-    .selectFrom('evidence_files')
-    .selectAll()
-    .where('finding_id', '=', row.id)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  return {
+  return (await toViews(db, [row]))[0]!;
+}
+
+/** Findings as the API shows them, with their threads and evidence files read in a few queries. */
+async function toViews(db: Db, rows: readonly FindingRow[]): Promise<FindingView[]> {
+  const ids = rows.map((r) => r.id);
+  const [threads, filesOf] = await Promise.all([commentsOfAll(db, ids), evidenceFilesOfAll(db, ids)]);
+  return rows.map((row) => ({
     id: row.id,
     submissionId: row.submission_id,
     revision: row.revision,
@@ -129,8 +123,13 @@ async function toView(db: Db, row: FindingRow): Promise<FindingView> {
     resolution: row.resolution === null ? null : (JSON.parse(row.resolution) as unknown),
     createdBy: row.created_by,
     createdAt: row.created_at,
-    comments: comments.map((c) => ({ author: c.author, role: c.role, at: c.at, body: c.body })),
-    evidenceFiles: files.map((f) => ({
+    comments: (threads.get(row.id) ?? []).map((c) => ({
+      author: c.author,
+      role: c.role,
+      at: c.at,
+      body: c.body,
+    })),
+    evidenceFiles: (filesOf.get(row.id) ?? []).map((f) => ({
       id: f.id,
       name: f.name,
       mediaType: f.media_type,
@@ -138,7 +137,7 @@ async function toView(db: Db, row: FindingRow): Promise<FindingView> {
       sha256: f.sha256,
       createdAt: f.created_at,
     })),
-  };
+  }));
 }
 
 export interface FindingFilter {
@@ -173,7 +172,7 @@ export async function listFindings(
     { kind: 'submission', id: submissionId },
     { count: rows.length },
   );
-  return Promise.all(rows.map((r) => toView(ctx.db, r)));
+  return toViews(ctx.db, rows);
 }
 
 export async function getFinding(ctx: Context, origin: Origin, id: string): Promise<FindingView> {

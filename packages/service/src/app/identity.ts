@@ -6,7 +6,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { Transaction } from 'kysely';
-import type { Actor, Role } from '../domain/actor.js';
+import type { Actor } from '../domain/actor.js';
 import type { JsonValue } from '../domain/result.js';
 import type { Db } from '../store/audit.js';
 import type { Database, UserRow } from '../store/schema.js';
@@ -369,5 +369,3 @@ export async function revokeToken(ctx: Context, origin: Origin, id: string): Pro
     await recordEvent(tx, origin, nowIso(ctx.clock), 'token.revoked', { kind: 'token', id });
   });
 }
-
-export type { Role };

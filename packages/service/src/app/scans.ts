@@ -58,7 +58,6 @@ export function toScanView(row: ScanRow): ScanView {
  */
 export async function queueScanIfReady(
   tx: Transaction<Database>,
-  _ctx: Context,
   submissionId: string,
   revision: number,
   now: string,
@@ -138,12 +137,7 @@ export async function getScan(ctx: Context, origin: Origin, id: string): Promise
   requireSubmissionRole(actor);
   const row = await ctx.db.selectFrom('scans').selectAll().where('id', '=', id).executeTakeFirst();
   if (row === undefined) throw notFound('scan');
-  try {
-    await visibleSubmission(ctx.db, actor, row.submission_id);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'NOT_FOUND') throw notFound('scan');
-    throw error;
-  }
+  await visibleSubmission(ctx.db, actor, row.submission_id, 'scan');
   await recordRead(ctx, origin, 'scan.read', { kind: 'scan', id });
   return toScanView(row);
 }

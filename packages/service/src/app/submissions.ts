@@ -7,7 +7,7 @@ import { type Manifest, parseManifest } from '@vacsrp/scanner';
 import type { Transaction } from 'kysely';
 import type { Actor } from '../domain/actor.js';
 import { canonicalJson } from '../domain/audit.js';
-import { currentReviewers } from '../domain/independence.js';
+import { type AssignmentEvent, currentReviewers } from '../domain/independence.js';
 import type { JsonValue } from '../domain/result.js';
 import {
   createSubmission as createDomainSubmission,
@@ -94,12 +94,24 @@ export async function toDomain(db: Db, row: SubmissionRow): Promise<DomainSubmis
 }
 
 export async function toView(db: Db, row: SubmissionRow): Promise<SubmissionView> {
+  return (await toViews(db, [row]))[0]!;
+}
+
+/** Submissions as the API shows them; the current revision of all of them in one query. */
+async function toViews(db: Db, rows: readonly SubmissionRow[]): Promise<SubmissionView[]> {
+  if (rows.length === 0) return [];
   const latest = await db
     .selectFrom('revisions')
-    .select((eb) => eb.fn.max('number').as('n'))
-    .where('submission_id', '=', row.id)
-    .executeTakeFirst();
-  return {
+    .select((eb) => ['submission_id', eb.fn.max('number').as('n')])
+    .where(
+      'submission_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .groupBy('submission_id')
+    .execute();
+  const current = new Map(latest.map((l) => [l.submission_id, Number(l.n)]));
+  return rows.map((row) => ({
     id: row.id,
     organisationId: row.organisation_id,
     modelName: row.model_name,
@@ -107,10 +119,10 @@ export async function toView(db: Db, row: SubmissionRow): Promise<SubmissionView
     state: row.state as SubmissionState,
     reviewers: JSON.parse(row.reviewers) as string[],
     signOffs: JSON.parse(row.sign_offs) as string[],
-    currentRevision: Number(latest?.n ?? 1),
+    currentRevision: current.get(row.id) ?? 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-  };
+  }));
 }
 
 /** Parses and validates a manifest with the scanner's schema; problems become one UNPROCESSABLE answer. */
@@ -225,25 +237,30 @@ export async function listSubmissions(ctx: Context, actor: Actor): Promise<Submi
   let q = ctx.db.selectFrom('submissions').selectAll().orderBy('created_at', 'desc').orderBy('id');
   if (actor.role === 'submitter') q = q.where('organisation_id', '=', actor.organisationId);
   if (actor.role === 'reviewer') {
-    const ids = await ctx.db
+    // Every assignment line of every submission this reviewer was ever on, in one query.
+    const events = await ctx.db
       .selectFrom('assignment_events')
-      .select('submission_id')
-      .where('reviewer_id', '=', actor.userId)
-      .distinct()
+      .selectAll()
+      .where('submission_id', 'in', (eb) =>
+        eb.selectFrom('assignment_events').select('submission_id').where('reviewer_id', '=', actor.userId),
+      )
+      .orderBy('submission_id')
+      .orderBy('ordinal')
       .execute();
-    const visible: string[] = [];
-    for (const { submission_id } of ids) {
-      if (
-        currentReviewers(await assignmentHistory(ctx.db, submission_id), submission_id).includes(actor.userId)
-      ) {
-        visible.push(submission_id);
-      }
-    }
+    const history = events.map((e) => ({
+      type: e.type as AssignmentEvent['type'],
+      submissionId: e.submission_id,
+      reviewerId: e.reviewer_id,
+      by: e.by,
+      at: e.at,
+    }));
+    const visible = [...new Set(history.map((e) => e.submissionId))].filter((id) =>
+      currentReviewers(history, id).includes(actor.userId),
+    );
     if (visible.length === 0) return [];
     q = q.where('id', 'in', visible);
   }
-  const rows = await q.limit(1000).execute();
-  return Promise.all(rows.map((r) => toView(ctx.db, r)));
+  return toViews(ctx.db, await q.limit(1000).execute());
 }
 
 export async function getSubmission(ctx: Context, origin: Origin, id: string): Promise<SubmissionView> {
@@ -344,7 +361,7 @@ export async function changeState(
       const next = result.value.submission;
       await saveState(tx, row, next, now);
       await recordDomainEvent(tx, result.value.event, origin.where);
-      if (request.type === 'submit') await queueScanIfReady(tx, ctx, id, next.revisions.length, now);
+      if (request.type === 'submit') await queueScanIfReady(tx, id, next.revisions.length, now);
       // Completion and its attestation commit together or not at all.
       if (request.type === 'complete') await issueCompletionAttestation(tx, ctx, origin, id, now);
       return toView(
@@ -386,7 +403,7 @@ export async function createRevision(
         now,
       );
       await recordDomainEvent(tx, result.value.event, origin.where);
-      await queueScanIfReady(tx, ctx, id, number, now);
+      await queueScanIfReady(tx, id, number, now);
       return toView(
         tx,
         await tx.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),

@@ -24,13 +24,7 @@ async function loadArtifact(ctx: Context, actor: Actor, artifactId: string) {
     .where('id', '=', artifactId)
     .executeTakeFirst();
   if (artifact === undefined) throw notFound('artifact');
-  try {
-    const submission = await visibleSubmission(ctx.db, actor, artifact.submission_id);
-    return { artifact, submission };
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'NOT_FOUND') throw notFound('artifact');
-    throw error;
-  }
+  return { artifact, submission: await visibleSubmission(ctx.db, actor, artifact.submission_id, 'artifact') };
 }
 
 export async function uploadState(ctx: Context, actor: Actor, artifactId: string): Promise<UploadState> {
@@ -102,7 +96,7 @@ export async function appendUpload(
             size: stored.size,
           },
         );
-        await queueScanIfReady(tx, ctx, submission.id, artifact.revision, now);
+        await queueScanIfReady(tx, submission.id, artifact.revision, now);
       })
       .finally(() => ctx.notifyJobs());
     const fresh = await ctx.db

@@ -46,8 +46,6 @@ const STATUS_PAGES: Readonly<Record<number, { title: string; text: string }>> = 
   500: { title: 'Something went wrong', text: 'An unexpected error occurred; it has been logged.' },
 };
 
-const STATUS_OF = STATUS_OF_CODE;
-
 function statusPage(request: FastifyRequest, reply: FastifyReply, status: number, detail?: string) {
   const page = STATUS_PAGES[status] ?? STATUS_PAGES[500]!;
   return view(
@@ -85,7 +83,7 @@ export function webRoutes(app: FastifyInstance, ctx: Context, options: WebOption
             .header('location', signInFor(request.method === 'GET' ? request.url : '/'))
             .send();
         }
-        const status = STATUS_OF[error.code];
+        const status = STATUS_OF_CODE[error.code];
         if (status === 429) reply.header('retry-after', '60');
         return statusPage(request, reply, status, error.detail);
       }
