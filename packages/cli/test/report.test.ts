@@ -10,13 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { annualReport, configFrom, createOrganisation, openRuntime, readAudit } from '@vacsrp/service';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dropSchema, TEST_DATABASE_URL, testSchemaName } from '../../../test/helpers/postgres.js';
 import { harness } from './helpers.js';
 
 const SYSTEM = { actor: { role: 'administrator' as const, userId: 'system' }, where: 'test' };
-
-const DATABASE_URL = process.env.VACSRP_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 describe.each(['sqlite', 'postgres'] as const)('vacsrp report annual (%s)', (store) => {
   let dir: string;
@@ -39,7 +37,7 @@ describe.each(['sqlite', 'postgres'] as const)('vacsrp report annual (%s)', (sto
     env = {
       VACSRP_MASTER_KEY: randomBytes(32).toString('hex'),
       ...(store === 'postgres'
-        ? { DATABASE_URL, VACSRP_DATABASE_SCHEMA: `r_${randomBytes(5).toString('hex')}` }
+        ? { DATABASE_URL: TEST_DATABASE_URL, VACSRP_DATABASE_SCHEMA: testSchemaName('r') }
         : {}),
     };
     await withStore(async ({ ctx }) => {
@@ -53,12 +51,7 @@ describe.each(['sqlite', 'postgres'] as const)('vacsrp report annual (%s)', (sto
   });
   afterEach(async () => {
     rmSync(dir, { recursive: true, force: true });
-    if (env.VACSRP_DATABASE_SCHEMA !== undefined) {
-      const client = new pg.Client({ connectionString: DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${env.VACSRP_DATABASE_SCHEMA} cascade`);
-      await client.end();
-    }
+    await dropSchema(env.VACSRP_DATABASE_SCHEMA);
   });
 
   const run = (...argv: string[]) => {

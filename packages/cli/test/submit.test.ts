@@ -17,12 +17,11 @@ import {
   startService,
 } from '@vacsrp/service';
 import { Command, CommanderError } from 'commander';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchema, TEST_DATABASE_URL, testSchemaName } from '../../../test/helpers/postgres.js';
 import { registerSubmitCommands } from '../src/commands/submit.js';
 import { recorder } from './helpers.js';
 
-const DATABASE_URL = process.env.VACSRP_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SYSTEM = { actor: { role: 'administrator' as const, userId: 'system' }, where: 'test' };
 
 async function run(argv: string[], env: Record<string, string>) {
@@ -51,14 +50,14 @@ async function run(argv: string[], env: Record<string, string>) {
 describe.each(['sqlite', 'postgres'] as const)('vacsrp submit and status (%s)', (store) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'vacsrp-submit-'));
   const packageDir = mkdtempSync(join(tmpdir(), 'vacsrp-package-'));
-  const schema = `s_${randomBytes(5).toString('hex')}`;
+  const schema = testSchemaName('s');
   let service: RunningService;
   let env: Record<string, string>;
 
   beforeAll(async () => {
     service = await startService({
       dataDir,
-      ...(store === 'postgres' ? { databaseUrl: DATABASE_URL, pgSchema: schema } : {}),
+      ...(store === 'postgres' ? { databaseUrl: TEST_DATABASE_URL, pgSchema: schema } : {}),
       masterKey: { kind: 'env', value: randomBytes(32).toString('hex') },
       host: '127.0.0.1',
       port: 0,
@@ -98,12 +97,7 @@ describe.each(['sqlite', 'postgres'] as const)('vacsrp submit and status (%s)', 
     await service?.close();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(packageDir, { recursive: true, force: true });
-    if (store === 'postgres') {
-      const client = new pg.Client({ connectionString: DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    }
+    if (store === 'postgres') await dropSchema(schema);
   });
 
   it('refuses to run without a token, over plain http to another host, or without a manifest', async () => {

@@ -5,24 +5,22 @@
  * `vacsrp audit verify` passes; altering one audit row makes it fail. Runs the compiled CLI, on
  * SQLite and on PostgreSQL.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchema, testSchemaName } from '../../../test/helpers/postgres.js';
+import { BIN, BUILT, patchUpload, startVacsrp } from './helpers/processes.js';
 import { STORES, TEST_DATABASE_URL } from './helpers/runtime.js';
 
-const BIN = fileURLToPath(new URL('../../cli/bin/vacsrp.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url)));
 const SIZE = 24 * 1024 * 1024;
 
 describe.skipIf(!BUILT).each(STORES)('crash safety (%s)', (store) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'vacsrp-crash-'));
-  const schema = `c_${randomBytes(5).toString('hex')}`;
+  const schema = testSchemaName('c');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     VACSRP_MASTER_KEY: randomBytes(32).toString('hex'),
@@ -46,28 +44,16 @@ describe.skipIf(!BUILT).each(STORES)('crash safety (%s)', (store) => {
   };
 
   /** Starts `vacsrp serve` or `vacsrp worker` and resolves with its URL (serve) once it is ready. */
-  const start = (command: 'serve' | 'worker', extra: string[] = []) =>
-    new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
-      const args = command === 'serve' ? ['serve', '--port', '0', ...extra] : ['worker', ...extra];
-      const child = spawn(process.execPath, [BIN, ...args, '--data', dataDir], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.add(child);
-      let out = '';
-      let err = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m !== null) resolve({ child, url: m[1]! });
-        else if (command === 'worker' && out.includes('worker running')) resolve({ child, url: '' });
-      });
-      child.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        logs.push(`${command}: ${d.toString()}`);
-      });
-      child.on('exit', (code) => reject(new Error(`${command} exited ${code}: ${err}`)));
+  const start = async (command: 'serve' | 'worker', args: string[] = []) => {
+    const started = await startVacsrp(command, {
+      dataDir,
+      env,
+      args,
+      onStderr: (text) => logs.push(`${command}: ${text}`),
     });
+    children.add(started.child);
+    return started;
+  };
 
   const kill = async (child: ChildProcess) => {
     const gone = new Promise((r) => child.once('exit', r));
@@ -126,12 +112,7 @@ describe.skipIf(!BUILT).each(STORES)('crash safety (%s)', (store) => {
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
-    if (store === 'postgres') {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    }
+    if (store === 'postgres') await dropSchema(schema);
   });
 
   const manifest = (name: string) => `manifestVersion: 1
@@ -145,24 +126,7 @@ confidentiality: upload
 
   /** PATCHes `part` at `offset`; with `stall`, sends the first half and never finishes. */
   const patch = (url: string, artifactId: string, offset: number, part: Buffer, stall = false) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${url}/api/v1/artifacts/${artifactId}/upload`, {
-        method: 'PATCH',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/offset+octet-stream',
-          'upload-offset': String(offset),
-          'content-length': String(part.length),
-        },
-      });
-      req.on('response', (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => {
-          body += d.toString();
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
+    patchUpload(url, token, artifactId, offset, part.length, (req) => {
       if (stall) req.write(part.subarray(0, part.length >> 1));
       else req.end(part);
     });

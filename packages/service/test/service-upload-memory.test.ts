@@ -4,20 +4,17 @@
  * raises the server's peak resident memory (VmHWM) by far less than its size, and arrives verified.
  * Both stores.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dropSchema, testSchemaName } from '../../../test/helpers/postgres.js';
+import { BIN, BUILT, patchUpload, startVacsrp } from './helpers/processes.js';
 import { STORES, TEST_DATABASE_URL } from './helpers/runtime.js';
 
-const BIN = fileURLToPath(new URL('../../cli/bin/vacsrp.js', import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url)));
 const SIZE = 384 * 1024 * 1024;
 const REQUEST = 64 * 1024 * 1024;
 /** Deterministic bytes at any offset, so nothing needs to be kept: block i is sha256(seed ‖ i) repeated. */
@@ -38,7 +35,7 @@ const vmHwmKiB = (pid: number): number => {
 
 describe.skipIf(!BUILT || process.platform !== 'linux').each(STORES)('upload memory (%s)', (store) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'vacsrp-mem-'));
-  const schema = `m_${randomBytes(5).toString('hex')}`;
+  const schema = testSchemaName('m');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     VACSRP_MASTER_KEY: randomBytes(32).toString('hex'),
@@ -51,12 +48,7 @@ describe.skipIf(!BUILT || process.platform !== 'linux').each(STORES)('upload mem
   afterAll(async () => {
     server?.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
-    if (store === 'postgres') {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    }
+    if (store === 'postgres') await dropSchema(schema);
   });
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [BIN, ...args, '--data', dataDir], { env, encoding: 'utf8' });
@@ -92,19 +84,9 @@ describe.skipIf(!BUILT || process.platform !== 'linux').each(STORES)('upload mem
     ).toBe(0);
     const token = cli('admin', 'create-token', '--email', 'dev@mem.example', '--name', 'mem').stdout.trim();
 
-    const url = await new Promise<string>((resolve, reject) => {
-      server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--no-workers', '--data', dataDir], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      server.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m !== null) resolve(m[1]!);
-      });
-      server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-    });
+    const started = await startVacsrp('serve', { dataDir, env, args: ['--no-workers'] });
+    server = started.child;
+    const url = started.url;
     const api = async (method: string, path: string, body?: unknown) =>
       (await fetch(`${url}${path}`, {
         method,
@@ -132,24 +114,7 @@ confidentiality: upload
     const before = vmHwmKiB(server!.pid!);
     let last: { status: number; body: string } = { status: 0, body: '' };
     for (let offset = 0; offset < SIZE; offset += REQUEST) {
-      last = await new Promise((resolve, reject) => {
-        const req = http.request(`${url}/api/v1/artifacts/${artifact!.id}/upload`, {
-          method: 'PATCH',
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/offset+octet-stream',
-            'upload-offset': String(offset),
-            'content-length': String(REQUEST),
-          },
-        });
-        req.on('error', reject);
-        req.on('response', (res) => {
-          let body = '';
-          res.on('data', (d: Buffer) => {
-            body += d.toString();
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
+      last = await patchUpload(url, token, artifact!.id, offset, REQUEST, (req) => {
         Readable.from(bytes(offset, offset + REQUEST)).pipe(req);
       });
       expect(last.status, last.body).toBe(200);

@@ -77,7 +77,7 @@ describe.each(STORES)('the web interface in a browser (%s)', (store) => {
     const config = svc?.config;
     await svc?.close();
     if (config !== undefined) {
-      await dropSchema(config);
+      await dropSchema(config.pgSchema);
       rmSync(config.dataDir, { recursive: true, force: true });
     }
   });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
+import { dropSchema, TEST_DATABASE_URL, testSchemaName } from '../../../../test/helpers/postgres.js';
 import type { Context, Origin } from '../../src/app/context.js';
 import { createUser, type User, type UserRole } from '../../src/app/identity.js';
 import { createOrganisation, type Organisation } from '../../src/app/organisations.js';
@@ -18,8 +18,7 @@ import { openRuntime } from '../../src/runtime/service.js';
 export const STORES = ['sqlite', 'postgres'] as const;
 export type StoreKind = (typeof STORES)[number];
 
-export const TEST_DATABASE_URL =
-  process.env.VACSRP_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { dropSchema, TEST_DATABASE_URL };
 
 export const SYSTEM: Origin = { actor: { role: 'administrator', userId: 'system' }, where: 'test' };
 
@@ -38,7 +37,7 @@ export async function testConfig(
   overrides: Partial<ServiceConfig> = {},
 ): Promise<ServiceConfig> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vacsrp-svc-'));
-  const schema = store === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : undefined;
+  const schema = store === 'postgres' ? testSchemaName('t') : undefined;
   return {
     dataDir,
     ...(store === 'postgres' ? { databaseUrl: TEST_DATABASE_URL, pgSchema: schema } : {}),
@@ -54,17 +53,6 @@ export async function testConfig(
     jobBackoffMs: 10,
     ...overrides,
   };
-}
-
-export async function dropSchema(config: ServiceConfig): Promise<void> {
-  if (config.pgSchema === undefined) return;
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${config.pgSchema} cascade`);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function startTestService(
@@ -90,7 +78,7 @@ export async function startTestService(
     async close() {
       await app.close();
       await runtime.close();
-      await dropSchema(config);
+      await dropSchema(config.pgSchema);
       rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
