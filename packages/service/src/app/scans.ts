@@ -220,9 +220,13 @@ export async function runScanJob(
   const dir = join(workDir, `${scanId}-${randomUUID()}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
+  let prepared = 0;
+  let scanned = 0;
+  let report: ScanReport;
+  // The decrypted copies go before the results are committed: once a scan counts as done, nothing
+  // of it is left on disk even if the process dies the next moment.
   try {
-    let prepared = 0;
-    const progress = (scanned: number) =>
+    const progress = () =>
       ctx.db
         .updateTable('scans')
         .set({ progress: JSON.stringify({ artifacts: artifacts.length, prepared, scanned }) })
@@ -236,9 +240,8 @@ export async function runScanJob(
       const plain = await ctx.storage.read(a.blob_key, { wrapped: sub.wrapped_key, submissionId: sub.id });
       await pipeline(plain, createWriteStream(target, { mode: 0o600 }), { signal: job.signal });
       prepared++;
-      await progress(0);
+      await progress();
     }
-    let scanned = 0;
     let lastWrite = 0;
     const onProgress = (e: ProgressEvent) => {
       if (e.kind !== 'artifact-done') return;
@@ -246,19 +249,42 @@ export async function runScanJob(
       const t = Date.now();
       if (t - lastWrite >= 1000) {
         lastWrite = t;
-        void progress(scanned).catch(() => undefined);
+        void progress().catch(() => undefined);
       }
     };
-    const report = await scan([dir], { digest: false, onProgress });
-    job.signal.throwIfAborted();
-    await storeResults(ctx, scanRow, sub.organisation_id, dir, report, origin, {
-      artifacts: artifacts.length,
-      prepared,
-      scanned,
-    });
+    report = await scan([dir], { digest: false, onProgress });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  job.signal.throwIfAborted();
+  await storeResults(ctx, scanRow, sub.organisation_id, dir, report, origin, {
+    artifacts: artifacts.length,
+    prepared,
+    scanned,
+  });
+}
+
+/**
+ * Removes what killed workers left in the working directory: decrypted artifacts of scans that are
+ * no longer running (a running scan's own directory stays; a retried one clears its own). Run when
+ * job workers start.
+ */
+export async function sweepWorkDir(ctx: Context, workDir: string): Promise<number> {
+  let entries: string[];
+  try {
+    entries = await readdir(workDir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    const scanId = entry.slice(0, 36);
+    const row = await ctx.db.selectFrom('scans').select('state').where('id', '=', scanId).executeTakeFirst();
+    if (row?.state === 'running') continue;
+    await rm(join(workDir, entry), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 async function storeResults(

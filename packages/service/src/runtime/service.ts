@@ -6,7 +6,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Context, systemClock } from '../app/context.js';
-import { recordScanAttemptFailed, runScanJob, SCAN_JOB, SCAN_TIMEOUT_MS } from '../app/scans.js';
+import {
+  recordScanAttemptFailed,
+  runScanJob,
+  SCAN_JOB,
+  SCAN_TIMEOUT_MS,
+  sweepWorkDir,
+} from '../app/scans.js';
 import {
   FileBlobStore,
   generateMasterKeyFile,
@@ -83,7 +89,11 @@ export async function openRuntime(
     clock: config.clock ?? systemClock,
     notifyJobs: () => worker?.wake(),
   };
-  if (options.workers) worker = startJobWorker(ctx, config);
+  if (options.workers) {
+    // Decrypted artifacts a killed worker left behind go before any new work starts.
+    await sweepWorkDir(ctx, join(config.dataDir, 'work'));
+    worker = startJobWorker(ctx, config);
+  }
   return {
     ctx,
     config,
